@@ -1,0 +1,70 @@
+// Kernel interface: what each per-instruction-set translation unit provides.
+//
+// A kernel works on one contiguous chunk of at most a few hundred thousand
+// elements. Reductions spread element i of the chunk over kLanes logical
+// double accumulators (lane i mod kLanes) and add the lanes up in one fixed
+// tree, the same on every instruction set; with exact float products this
+// makes float results identical on SSE2, AVX2 and AVX-512.
+#pragma once
+
+#include <cstddef>
+
+#include <xsimd/xsimd.hpp>
+
+namespace projection::detail {
+
+inline constexpr std::size_t kLanes = 16;
+
+using arch_list = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
+
+// Sums of a*a, b*b and a*b over a chunk (of qa*a and qb*b when rescaling).
+struct Gram {
+  double aa, bb, ab;
+};
+
+// Per-buffer statistics for norms other than the 2-norm and for rescaling.
+struct AbsStats {
+  double sum;        // sum |x|
+  double max;        // max |x| (meaningful only when nonfinite == 0)
+  double min;        // min |x| (+inf for an empty chunk)
+  double nonzero;    // count of x != 0
+  double nonfinite;  // sum of (x - x): 0 when every x is finite, NaN otherwise
+};
+
+// Elementwise output: out = p * (qx*x + c*(qy*y)) for axpy, p * (c*(qy*y)) for
+// scale. qx, qy and p are powers of two (exact); all 1 unless rescaling.
+struct Coeffs {
+  double c;
+  double qx = 1, qy = 1, p = 1;
+  bool stream = false;  // non-temporal stores: the output will not be re-read soon
+};
+
+template <class T>
+struct TypedKernels {
+  Gram (*gram)(const T* a, const T* b, std::size_t n, double qa, double qb);
+  AbsStats (*abs_stats)(const T* x, std::size_t n);
+  void (*scale)(const T* y, std::size_t n, T* out, const Coeffs& c);
+  void (*axpy)(const T* x, const T* y, std::size_t n, T* out, const Coeffs& c);
+};
+
+struct KernelTable {
+  const char* name;  // xsimd's name of the instruction set, e.g. "avx512bw"
+  TypedKernels<float> f32;
+  TypedKernels<double> f64;
+
+  template <class T>
+  const TypedKernels<T>& of() const {
+    if constexpr (sizeof(T) == sizeof(float)) return f32; else return f64;
+  }
+};
+
+// Defined in kernels_impl.hpp, instantiated once per instruction set in
+// kernels_<arch>.cpp with that instruction set's compiler flags.
+template <class Arch>
+const KernelTable& kernel_table();
+
+extern template const KernelTable& kernel_table<xsimd::avx512bw>();
+extern template const KernelTable& kernel_table<xsimd::fma3<xsimd::avx2>>();
+extern template const KernelTable& kernel_table<xsimd::sse2>();
+
+}  // namespace projection::detail

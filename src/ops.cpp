@@ -1,0 +1,294 @@
+// The five operations: argument checks, one fused reduction pass, the scalar
+// algebra in long double (whose exponent range makes it free of overflow and
+// underflow), then at most one elementwise pass.
+#include "ops.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "dispatch.hpp"
+#include "parallel.hpp"
+
+namespace projection::detail {
+namespace {
+
+using ld = long double;
+
+// Outputs at least this large bypass the caches: they will not be re-read soon.
+constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+
+template <class T>
+const TypedKernels<T>& kernels() {
+  return active_kernels().of<T>();
+}
+
+// ---------------------------------------------------------------- checks
+
+bool overlaps(const void* out, const void* in, std::size_t bytes) {
+  if (out == in) return false;  // exactly the same buffer: in place, allowed
+  const auto o = reinterpret_cast<std::uintptr_t>(out), i = reinterpret_cast<std::uintptr_t>(in);
+  return o < i + bytes && i < o + bytes;
+}
+
+template <class T>
+projection_status check_vector_args(const T* a, const T* b, std::size_t n, const T* out) {
+  if (n == 0) return PROJECTION_OK;
+  if (!a || !b || !out) return PROJECTION_ERR_NULL;
+  if (overlaps(out, a, n * sizeof(T)) || overlaps(out, b, n * sizeof(T)))
+    return PROJECTION_ERR_OVERLAP;
+  return PROJECTION_OK;
+}
+
+// ---------------------------------------------------------------- reductions
+
+template <class T>
+Gram reduce_gram(const T* a, const T* b, std::size_t n, double qa, double qb) {
+  const auto& k = kernels<T>();
+  return reduce_chunks<Gram>(
+      blocking(n), [&](std::size_t lo, std::size_t m) { return k.gram(a + lo, b + lo, m, qa, qb); },
+      [](Gram x, Gram y) { return Gram{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Gram{0, 0, 0});
+}
+
+template <class T>
+AbsStats reduce_stats(const T* x, std::size_t n) {
+  const auto& k = kernels<T>();
+  return reduce_chunks<AbsStats>(
+      blocking(n), [&](std::size_t lo, std::size_t m) { return k.abs_stats(x + lo, m); },
+      [](AbsStats x, AbsStats y) {
+        return AbsStats{x.sum + y.sum, y.max > x.max ? y.max : x.max,
+                        y.min < x.min ? y.min : x.min, x.nonzero + y.nonzero,
+                        x.nonfinite + y.nonfinite};
+      },
+      AbsStats{0, 0, HUGE_VAL, 0, 0});
+}
+
+// Exponent e such that max * 2^-e lies in [1, 2), kept where 2^e and 2^-e are
+// both representable as normal doubles.
+int scale_exponent(double max) {
+  if (max == 0) return 0;
+  const int e = std::ilogb(max);
+  return e < -1020 ? -1020 : e;
+}
+
+// a.a, b.b and a.b at full range. For rescaled input, (ea, eb) are the powers
+// of two the elements were scaled down by; the sums are exact products of
+// those powers and the scaled sums.
+struct Sums {
+  ld aa, bb, ab;
+  int ea = 0, eb = 0;
+  bool scaled = false;
+};
+
+// Squares in double stay accurate in this range: below it some could be lost to
+// underflow, above it the sum may have overflowed.
+constexpr double kSafeLow = 0x1p-900;
+
+template <class T>
+projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s) {
+  const Gram g = reduce_gram(a, b, n, 1.0, 1.0);
+  if constexpr (std::is_same_v<T, float>) {
+    // Float squares can neither overflow nor underflow in double: a non-finite
+    // sum means a non-finite input.
+    if (!std::isfinite(g.aa) || !std::isfinite(g.bb)) return PROJECTION_ERR_NONFINITE;
+    s = {g.aa, g.bb, g.ab};
+    return PROJECTION_OK;
+  } else {
+    if (n == 0 || (std::isfinite(g.aa) && std::isfinite(g.bb) && g.aa >= kSafeLow &&
+                   g.bb >= kSafeLow)) {
+      s = {g.aa, g.bb, g.ab};
+      return PROJECTION_OK;
+    }
+    // Rare path: a non-finite input, squares out of range, or a zero vector.
+    const AbsStats sa = reduce_stats(a, n), sb = reduce_stats(b, n);
+    if (sa.nonfinite != 0 || sb.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
+    const int ea = scale_exponent(sa.max), eb = scale_exponent(sb.max);
+    const Gram h = reduce_gram(a, b, n, std::ldexp(1.0, -ea), std::ldexp(1.0, -eb));
+    s = {std::ldexp(ld(h.aa), 2 * ea), std::ldexp(ld(h.bb), 2 * eb), std::ldexp(ld(h.ab), ea + eb),
+         ea, eb, true};
+    return PROJECTION_OK;
+  }
+}
+
+// ---------------------------------------------------------------- outputs
+
+int clamp_exponent(int e) { return e < -1020 ? -1020 : e > 1023 ? 1023 : e; }
+
+// Coefficients for out = x + c*y (with_x) or out = c*y, given the exponents
+// the inputs were scaled by. Unscaled input needs none: c fits a double and
+// every product is as accurate as the output type.
+Coeffs output_coeffs(ld c, const Sums& s, bool with_x, int ex, bool x_zero, int ey, bool y_zero,
+                     std::size_t bytes) {
+  Coeffs k{static_cast<double>(c)};
+  k.stream = bytes >= kStreamBytes;
+  if (!s.scaled) return k;
+  const ld mag_x = with_x && !x_zero ? std::ldexp(ld(1), ex) : 0;
+  const ld mag_y = y_zero ? 0 : std::fabs(c) * std::ldexp(ld(1), ey);
+  const ld mag = mag_x > mag_y ? mag_x : mag_y;
+  if (mag == 0) return k;  // every output element is zero
+  const int e = clamp_exponent(std::ilogb(mag));
+  k.p = std::ldexp(1.0, e);
+  k.qx = with_x ? std::ldexp(1.0, -e) : 1.0;
+  k.qy = std::ldexp(1.0, -ey);
+  k.c = static_cast<double>(std::ldexp(c, ey - e));
+  return k;
+}
+
+template <class T>
+void run_scale(const T* y, std::size_t n, T* out, const Coeffs& co) {
+  const auto& k = kernels<T>();
+  const Blocking bl = blocking(n);
+  for_each_chunk(bl, [&](std::size_t c) {
+    const std::size_t lo = bl.begin(c);
+    k.scale(y + lo, bl.size(c), out + lo, co);
+  });
+}
+
+template <class T>
+void run_axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& co) {
+  const auto& k = kernels<T>();
+  const Blocking bl = blocking(n);
+  for_each_chunk(bl, [&](std::size_t c) {
+    const std::size_t lo = bl.begin(c);
+    k.axpy(x + lo, y + lo, bl.size(c), out + lo, co);
+  });
+}
+
+// (S, L) = the 2-norm order of (a, b), and k = L.S / S.S (0 when S = 0).
+struct Ordered {
+  bool swapped;  // a is the larger: S = b, L = a
+  ld k;
+};
+
+Ordered order2(const Sums& s) {
+  const bool swapped = s.aa > s.bb;
+  const ld ss = swapped ? s.bb : s.aa;
+  return {swapped, ss == 0 ? ld(0) : s.ab / ss};
+}
+
+// out = L + c S, for c computed from k.
+template <class T, class CoeffOfK>
+projection_status larger_plus_smaller(const T* a, const T* b, std::size_t n, T* out,
+                                      CoeffOfK coeff) {
+  if (auto st = check_vector_args(a, b, n, out)) return st;
+  if (n == 0) return PROJECTION_OK;
+  Sums s;
+  if (auto st = gram_sums(a, b, n, s)) return st;
+  const Ordered o = order2(s);
+  const T* S = o.swapped ? b : a;
+  const T* L = o.swapped ? a : b;
+  const int eS = o.swapped ? s.eb : s.ea, eL = o.swapped ? s.ea : s.eb;
+  const bool S_zero = (o.swapped ? s.bb : s.aa) == 0, L_zero = (o.swapped ? s.aa : s.bb) == 0;
+  const Coeffs co = output_coeffs(coeff(o.k), s, true, eL, L_zero, eS, S_zero, n * sizeof(T));
+  run_axpy(L, S, n, out, co);
+  return PROJECTION_OK;
+}
+
+// ---------------------------------------------------------------- p-norms
+
+// The p-norm for p other than 2, in long double.
+template <class T>
+projection_status norm_p(const T* x, std::size_t n, double p, ld& norm) {
+  const AbsStats st = reduce_stats(x, n);
+  if (st.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
+  if (n == 0) { norm = 0; return PROJECTION_OK; }
+  if (std::isinf(p)) { norm = p > 0 ? st.max : st.min; return PROJECTION_OK; }
+  if (p == 0) { norm = st.nonzero; return PROJECTION_OK; }
+  if (p == 1 && std::isfinite(st.sum)) { norm = st.sum; return PROJECTION_OK; }
+  // (sum |x_i|^p)^(1/p) = m (sum (|x_i|/m)^p)^(1/p) with m the max |x_i| for
+  // p > 0 and the min for p < 0: every term is at most 1, so none overflows. A
+  // zero element with p < 0 makes m zero, and the norm is zero.
+  const double m = p > 0 ? st.max : st.min;
+  if (m == 0) { norm = 0; return PROJECTION_OK; }
+  const double sum = reduce_chunks<double>(
+      blocking(n),
+      [&](std::size_t lo, std::size_t len) {
+        double acc = 0;
+        for (std::size_t i = lo; i < lo + len; ++i)
+          acc += std::pow(std::fabs(static_cast<double>(x[i])) / m, p);
+        return acc;
+      },
+      [](double u, double v) { return u + v; }, 0.0);
+  norm = m * std::pow(ld(sum), ld(1) / p);
+  return PROJECTION_OK;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- operations
+
+template <class T>
+projection_status vector_projection(const T* a, const T* b, std::size_t n, T* out) {
+  if (auto st = check_vector_args(a, b, n, out)) return st;
+  if (n == 0) return PROJECTION_OK;
+  Sums s;
+  if (auto st = gram_sums(a, b, n, s)) return st;
+  const ld k = s.bb == 0 ? ld(0) : s.ab / s.bb;
+  run_scale(b, n, out, output_coeffs(k, s, false, 0, true, s.eb, s.bb == 0, n * sizeof(T)));
+  return PROJECTION_OK;
+}
+
+template <class T>
+projection_status order_by_norm(const T* a, const T* b, std::size_t n, double ord, int* swapped,
+                                double* norm_a, double* norm_b) {
+  if (!swapped || (n > 0 && (!a || !b))) return PROJECTION_ERR_NULL;
+  if (std::isnan(ord)) return PROJECTION_ERR_ARGUMENT;
+  ld na, nb;
+  if (ord == 2) {
+    Sums s;
+    if (auto st = gram_sums(a, b, n, s)) return st;
+    na = std::sqrt(s.aa);
+    nb = std::sqrt(s.bb);
+  } else {
+    ld ua, ub;
+    if (auto st = norm_p(a, n, ord, ua)) return st;
+    if (auto st = norm_p(b, n, ord, ub)) return st;
+    na = ua;
+    nb = ub;
+  }
+  *swapped = na > nb ? 1 : 0;
+  if (norm_a) *norm_a = static_cast<double>(na);
+  if (norm_b) *norm_b = static_cast<double>(nb);
+  return PROJECTION_OK;
+}
+
+template <class T>
+projection_status project_out_smaller(const T* a, const T* b, std::size_t n, T* out) {
+  return larger_plus_smaller(a, b, n, out, [](ld k) { return -k; });
+}
+
+template <class T>
+projection_status alphaless_gradient(const T* noise, const T* model, std::size_t n, T* out) {
+  return larger_plus_smaller(noise, model, n, out, [](ld k) { return 1 - k; });
+}
+
+template <class T>
+projection_status equivalent_alpha(const T* noise, const T* model, std::size_t n, double* alpha,
+                                   double* scale) {
+  if (!alpha || !scale || (n > 0 && (!noise || !model))) return PROJECTION_ERR_NULL;
+  Sums s;
+  if (auto st = gram_sums(noise, model, n, s)) return st;
+  const Ordered o = order2(s);
+  // The larger gradient's coefficient is 1, the smaller one's 1 - k.
+  const ld c_small = 1 - o.k;
+  const ld c_noise = o.swapped ? ld(1) : c_small;
+  const ld sum = 1 + c_small;
+  *alpha = static_cast<double>(c_noise / sum);  // +-inf when sum == 0, as IEEE division gives
+  *scale = static_cast<double>(sum);
+  return PROJECTION_OK;
+}
+
+#define PROJECTION_INSTANTIATE(T)                                                              \
+  template projection_status vector_projection<T>(const T*, const T*, std::size_t, T*);        \
+  template projection_status order_by_norm<T>(const T*, const T*, std::size_t, double, int*,   \
+                                              double*, double*);                               \
+  template projection_status project_out_smaller<T>(const T*, const T*, std::size_t, T*);      \
+  template projection_status equivalent_alpha<T>(const T*, const T*, std::size_t, double*,     \
+                                                 double*);                                     \
+  template projection_status alphaless_gradient<T>(const T*, const T*, std::size_t, T*);
+PROJECTION_INSTANTIATE(float)
+PROJECTION_INSTANTIATE(double)
+#undef PROJECTION_INSTANTIATE
+
+}  // namespace projection::detail
