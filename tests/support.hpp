@@ -1,0 +1,202 @@
+// Shared test helpers: data generation, a long double reference, tolerances
+// derived from the library's error analysis, and buffer utilities.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "parallel.hpp"
+#include "projection/projection.h"
+
+namespace test {
+
+using ld = long double;
+
+// ---- typed access to the C ABI
+
+template <class T> struct api;
+template <> struct api<float> {
+  static constexpr auto vector_projection = projection_vector_projection_f32;
+  static constexpr auto order_by_norm = projection_order_by_norm_f32;
+  static constexpr auto project_out_smaller = projection_project_out_smaller_f32;
+  static constexpr auto equivalent_alpha = projection_equivalent_alpha_f32;
+  static constexpr auto alphaless_gradient = projection_alphaless_gradient_f32;
+  static constexpr const char* name = "float";
+};
+template <> struct api<double> {
+  static constexpr auto vector_projection = projection_vector_projection_f64;
+  static constexpr auto order_by_norm = projection_order_by_norm_f64;
+  static constexpr auto project_out_smaller = projection_project_out_smaller_f64;
+  static constexpr auto equivalent_alpha = projection_equivalent_alpha_f64;
+  static constexpr auto alphaless_gradient = projection_alphaless_gradient_f64;
+  static constexpr const char* name = "double";
+};
+
+// ---- data
+
+enum class Relation { unrelated, nearly_parallel, opposed, hugely_larger };
+inline const char* name(Relation r) {
+  switch (r) {
+    case Relation::unrelated: return "unrelated";
+    case Relation::nearly_parallel: return "nearly parallel";
+    case Relation::opposed: return "opposed";
+    case Relation::hugely_larger: return "hugely larger";
+  }
+  return "?";
+}
+inline constexpr Relation kRelations[] = {Relation::unrelated, Relation::nearly_parallel,
+                                          Relation::opposed, Relation::hugely_larger};
+
+template <class T>
+struct Pair {
+  std::vector<T> a, b;
+};
+
+// Random vectors whose 2-norms differ clearly (so the order is not a near tie).
+template <class T>
+Pair<T> make_pair(Relation r, std::size_t n, std::uint64_t seed, double scale_a = 1,
+                  double scale_b = 1) {
+  std::mt19937_64 g(seed * 7919 + n);
+  std::uniform_real_distribution<double> u(-1, 1);
+  Pair<T> p{std::vector<T>(n), std::vector<T>(n)};
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = u(g), y = u(g);
+    double b = 0;
+    switch (r) {
+      case Relation::unrelated: b = 1.7 * y; break;
+      case Relation::nearly_parallel: b = 2.5 * x + 1e-5 * y; break;
+      case Relation::opposed: b = -0.6 * x + 1e-4 * y; break;
+      case Relation::hugely_larger: b = 1e6 * y; break;
+    }
+    p.a[i] = static_cast<T>(x * scale_a);
+    p.b[i] = static_cast<T>(b * scale_b);
+  }
+  return p;
+}
+
+// ---- reference
+
+// Neumaier-compensated long double sums: far more accurate than the library.
+struct Ref {
+  ld aa = 0, bb = 0, ab = 0, abs_ab = 0;
+};
+
+template <class T>
+Ref reference(const T* a, const T* b, std::size_t n) {
+  ld s[4] = {0, 0, 0, 0}, c[4] = {0, 0, 0, 0};
+  auto add = [&](int k, ld v) {
+    const ld t = s[k] + v;
+    c[k] += std::fabs(s[k]) >= std::fabs(v) ? (s[k] - t) + v : (v - t) + s[k];
+    s[k] = t;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const ld x = a[i], y = b[i];
+    add(0, x * x);
+    add(1, y * y);
+    add(2, x * y);
+    add(3, std::fabs(x * y));
+  }
+  return {s[0] + c[0], s[1] + c[1], s[2] + c[2], s[3] + c[3]};
+}
+
+// Bound on the relative error of the library's double sums over n elements:
+// each lane adds chunk/16 terms in sequence, then the lanes go through a 4-level
+// tree and the chunk results are added in order.
+inline ld sum_error(std::size_t n) {
+  const auto bl = projection::detail::blocking(n);
+  return 0x1p-53L * ld(bl.chunk / 16 + bl.count + 8);
+}
+
+template <class T>
+constexpr ld unit_roundoff() {
+  return std::numeric_limits<T>::epsilon() / 2;
+}
+
+// Expected order and coefficient: (S, L) with k = L.S / S.S.
+struct Expect {
+  bool swapped;
+  ld k, dk;  // k and a bound on the error of the library's k
+};
+
+inline Expect expect_order(const Ref& r, std::size_t n) {
+  const bool swapped = r.aa > r.bb;
+  const ld ss = swapped ? r.bb : r.aa;
+  const ld k = ss == 0 ? 0 : r.ab / ss;
+  const ld dk = ss == 0 ? 0 : sum_error(n) * (r.abs_ab / ss + 2 * std::fabs(k)) + 0x1p-52L * std::fabs(k);
+  return {swapped, k, dk};
+}
+
+// Largest violation of |got_i - want_i| <= tol_i, as a multiple of tol_i (<= 1 passes).
+struct Worst {
+  double ratio = 0;
+  std::size_t index = 0;
+  ld got = 0, want = 0, tol = 0;
+  void see(std::size_t i, ld g, ld w, ld t) {
+    double r;
+    if (std::isinf(w) || std::isinf(g)) r = (g == w) ? 0 : HUGE_VAL;
+    else if (std::isnan(g)) r = HUGE_VAL;
+    else r = static_cast<double>(std::fabs(g - w) / t);
+    if (r > ratio || (std::isnan(r))) { ratio = r; index = i; got = g; want = w; tol = t; }
+  }
+  std::string describe() const {
+    return "index " + std::to_string(index) + ": got " + std::to_string(double(got)) + ", want " +
+           std::to_string(double(want)) + " (tol " + std::to_string(double(tol)) + ")";
+  }
+};
+
+// Elementwise check of out = x + c*y (with_x) or c*y, given c and its error dc.
+template <class T>
+Worst check_axpy(const std::vector<T>& out, const T* x, const T* y, ld c, ld dc) {
+  Worst w;
+  const ld u = unit_roundoff<T>(), tiny = 4 * ld(std::numeric_limits<T>::denorm_min());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const ld xi = x ? ld(x[i]) : 0, yi = y[i];
+    const ld want = xi + c * yi;
+    const ld rounded = static_cast<T>(want);  // the reference as the type can hold it
+    const ld tol = 4 * u * (std::fabs(xi) + std::fabs(c * yi)) + dc * std::fabs(yi) + tiny;
+    w.see(i, out[i], std::isinf(rounded) ? rounded : want, tol);
+  }
+  return w;
+}
+
+// A double result against its long double reference: within tol, or, where the
+// reference is beyond the range of double, exactly its rounding (+-inf or 0).
+inline bool close(double got, ld want, ld tol) {
+  const double rounded = static_cast<double>(want);
+  if (std::isinf(rounded)) return got == rounded;
+  return std::fabs(got - want) <= tol + 4 * ld(std::numeric_limits<double>::denorm_min());
+}
+
+// A buffer at a chosen element offset from a 64-byte boundary.
+template <class T>
+struct OffsetBuffer {
+  std::vector<T> storage;
+  T* data;
+  OffsetBuffer(std::size_t n, std::size_t offset) : storage(n + offset + 64 / sizeof(T)) {
+    auto p = reinterpret_cast<std::uintptr_t>(storage.data());
+    p = (p + 63) / 64 * 64;
+    data = reinterpret_cast<T*>(p) + offset;
+  }
+};
+
+template <class T>
+bool same_bits(const std::vector<T>& x, const std::vector<T>& y) {
+  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(T)) == 0;
+}
+inline bool same_bits(double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; }
+
+// The arch name a PROJECTION_ARCH word selects: checked by the per-arch ctest runs.
+std::string expected_arch();
+
+// Fails the current test unless the kernels in use are the ones this ctest run
+// is for (named after its instruction set in ctest).
+void require_expected_arch();
+
+}  // namespace test
