@@ -13,7 +13,7 @@
 
 namespace projection::detail {
 
-inline constexpr std::size_t kLanes = 16;
+inline constexpr std::size_t kLanes = 32;
 
 using arch_list = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
@@ -32,11 +32,13 @@ struct AbsStats {
 };
 
 // Elementwise output: out = p * (qx*x + c*(qy*y)) for axpy, p * (c*(qy*y)) for
-// scale. qx, qy and p are powers of two (exact); all 1 unless rescaling.
+// scale, with one fused multiply-add where the CPU has it. qx, qy and p are
+// powers of two (exact); all 1 unless rescaling.
 struct Coeffs {
   double c;
   double qx = 1, qy = 1, p = 1;
   bool stream = false;  // non-temporal stores: the output will not be re-read soon
+  bool narrow = false;  // compute in the element type (float data, c within float range)
 };
 
 template <class T>

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels.hpp"
 
@@ -38,9 +39,17 @@ inline void stream_d(xsimd::avx512bw, float* p, dbatch<xsimd::avx512bw> v) {
   _mm256_stream_ps(p, _mm512_cvtpd_ps(v));
 }
 inline void stream_d(xsimd::avx512bw, double* p, dbatch<xsimd::avx512bw> v) { _mm512_stream_pd(p, v); }
+inline void stream_d(xsimd::avx512bw, float* p, xsimd::batch<float, xsimd::avx512bw> v) {
+  _mm512_stream_ps(p, v);
+}
 inline dbatch<xsimd::avx512bw> fmadd(xsimd::avx512bw, dbatch<xsimd::avx512bw> x,
                                      dbatch<xsimd::avx512bw> y, dbatch<xsimd::avx512bw> z) {
   return _mm512_fmadd_pd(x, y, z);
+}
+inline xsimd::batch<float, xsimd::avx512bw> fmadd(xsimd::avx512bw, xsimd::batch<float, xsimd::avx512bw> x,
+                                                  xsimd::batch<float, xsimd::avx512bw> y,
+                                                  xsimd::batch<float, xsimd::avx512bw> z) {
+  return _mm512_fmadd_ps(x, y, z);
 }
 #endif
 
@@ -50,8 +59,13 @@ inline dbatch<avx2_t> load_d(avx2_t, const float* p) { return _mm256_cvtps_pd(_m
 inline void store_d(avx2_t, float* p, dbatch<avx2_t> v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
 inline void stream_d(avx2_t, float* p, dbatch<avx2_t> v) { _mm_stream_ps(p, _mm256_cvtpd_ps(v)); }
 inline void stream_d(avx2_t, double* p, dbatch<avx2_t> v) { _mm256_stream_pd(p, v); }
+inline void stream_d(avx2_t, float* p, xsimd::batch<float, avx2_t> v) { _mm256_stream_ps(p, v); }
 inline dbatch<avx2_t> fmadd(avx2_t, dbatch<avx2_t> x, dbatch<avx2_t> y, dbatch<avx2_t> z) {
   return _mm256_fmadd_pd(x, y, z);
+}
+inline xsimd::batch<float, avx2_t> fmadd(avx2_t, xsimd::batch<float, avx2_t> x,
+                                         xsimd::batch<float, avx2_t> y, xsimd::batch<float, avx2_t> z) {
+  return _mm256_fmadd_ps(x, y, z);
 }
 #endif
 
@@ -62,29 +76,51 @@ inline void store_d(xsimd::sse2, float* p, dbatch<xsimd::sse2> v) {
   _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(_mm_cvtpd_ps(v)));
 }
 inline void stream_d(xsimd::sse2, double* p, dbatch<xsimd::sse2> v) { _mm_stream_pd(p, v); }
-// SSE2 has no fused multiply-add: two roundings (identical for float inputs,
-// whose products are exact in double).
-inline dbatch<xsimd::sse2> fmadd(xsimd::sse2, dbatch<xsimd::sse2> x, dbatch<xsimd::sse2> y,
-                                 dbatch<xsimd::sse2> z) {
+inline void stream_d(xsimd::sse2, float* p, xsimd::batch<float, xsimd::sse2> v) { _mm_stream_ps(p, v); }
+// SSE2 has no fused multiply-add: two roundings (identical for float inputs
+// summed in double, whose products are exact).
+template <class C>
+inline xsimd::batch<C, xsimd::sse2> fmadd(xsimd::sse2, xsimd::batch<C, xsimd::sse2> x,
+                                          xsimd::batch<C, xsimd::sse2> y, xsimd::batch<C, xsimd::sse2> z) {
   return x * y + z;
 }
 
-// No streaming store for this pair (SSE2 float): a plain store.
+// No streaming store for this pair (SSE2 float from double): a plain store.
 template <class A, class T>
-inline void stream_d(A a, T* p, dbatch<A> v) { store_d(a, p, v); }  // fallback: plain store
+inline void stream_d(A a, T* p, dbatch<A> v) { store_d(a, p, v); }
+
+// Elementwise passes compute in C: double, or float for float data whose
+// coefficients fit a float (one rounding less cheap than two conversions).
+template <class C, class A, class T>
+inline xsimd::batch<C, A> load_as(const T* p) {
+  if constexpr (std::is_same_v<C, T>) return xsimd::batch<C, A>::load_unaligned(p);
+  else return load_d(A{}, p);
+}
+template <bool Stream, class A, class T, class C>
+inline void store_as(T* p, xsimd::batch<C, A> v) {
+  if constexpr (Stream) stream_d(A{}, p, v);
+  else if constexpr (std::is_same_v<C, T>) v.store_unaligned(p);
+  else store_d(A{}, p, v);
+}
 
 // ---- fixed-order horizontal reductions over the kLanes logical lanes
 
-template <class A, std::size_t R, class Op>
-inline double lanes_reduce(const dbatch<A> (&acc)[R], double (&lane)[kLanes], Op op) {
+// Adds the kLanes logical lanes in a fixed tree: at step s, lane j += lane j+s
+// for j < s, with s = kLanes/2, ..., 1. Steps of at least a register's width
+// are whole-register adds; the rest run on the stored lanes. Every arch makes
+// exactly the same additions, so the result does not depend on the arch.
+template <class A, std::size_t R>
+inline double lanes_sum(dbatch<A> (&acc)[R]) {
   constexpr std::size_t W = dbatch<A>::size;
-  for (std::size_t r = 0; r < R; ++r) acc[r].store_unaligned(lane + r * W);
-  for (std::size_t w = kLanes / 2; w > 0; w /= 2)
-    for (std::size_t j = 0; j < w; ++j) lane[j] = op(lane[j], lane[j + w]);
+  for (std::size_t w = R / 2; w > 0; w /= 2)
+    for (std::size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
+  double lane[W];
+  acc[0].store_unaligned(lane);
+  for (std::size_t w = W / 2; w > 0; w /= 2)
+    for (std::size_t j = 0; j < w; ++j) lane[j] += lane[j + w];
   return lane[0];
 }
 
-inline double add(double x, double y) { return x + y; }
 inline double max_of(double x, double y) { return x < y ? y : x; }
 inline double min_of(double x, double y) { return y < x ? y : x; }
 
@@ -121,9 +157,7 @@ Gram gram_impl(const T* a, const T* b, std::size_t n, double qa, double qb) {
     pad_tail(tb, b + i, n - i);
     step(ta, tb);
   }
-  double lane[kLanes];
-  return {lanes_reduce<A>(saa, lane, add), lanes_reduce<A>(sbb, lane, add),
-          lanes_reduce<A>(sab, lane, add)};
+  return {lanes_sum<A>(saa), lanes_sum<A>(sbb), lanes_sum<A>(sab)};
 }
 
 template <class A, class T>
@@ -208,23 +242,22 @@ inline void elementwise(std::size_t n, T* out, bool stream, Body body, TailBody 
   if (i < n) tail(i, n - i);
 }
 
-template <class A, class T, bool Scaled>
+template <class A, class T, class C, bool Scaled>
 void axpy_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
-  using B = dbatch<A>;
+  using B = xsimd::batch<C, A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(k.c), qx(k.qx), qy(k.qy), p(k.p);
+  const B c(static_cast<C>(k.c)), qx(static_cast<C>(k.qx)), qy(static_cast<C>(k.qy)),
+      p(static_cast<C>(k.p));
   auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
     B z[R];
     for (std::size_t r = 0; r < R; ++r) {
-      B vx = load_d(A{}, px + r * W), vy = load_d(A{}, py + r * W);
+      B vx = load_as<C, A>(px + r * W), vy = load_as<C, A>(py + r * W);
       if constexpr (Scaled) { vx *= qx; vy *= qy; }
       z[r] = fmadd(A{}, c, vy, vx);
       if constexpr (Scaled) z[r] *= p;
     }
     // All loads happen before any store: out may be exactly x or y.
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (Stream) stream_d(A{}, po + r * W, z[r]); else store_d(A{}, po + r * W, z[r]);
-    }
+    for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
   };
   auto body = [&]<bool Stream>(std::size_t i) { block.template operator()<Stream>(x + i, y + i, out + i); };
   auto tail = [&](std::size_t i, std::size_t m) {
@@ -237,22 +270,20 @@ void axpy_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   elementwise(n, out, k.stream, body, tail);
 }
 
-template <class A, class T, bool Scaled>
+template <class A, class T, class C, bool Scaled>
 void scale_impl(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  using B = dbatch<A>;
+  using B = xsimd::batch<C, A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(k.c), qy(k.qy), p(k.p);
+  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), p(static_cast<C>(k.p));
   auto block = [&]<bool Stream>(const T* py, T* po) {
     B z[R];
     for (std::size_t r = 0; r < R; ++r) {
-      B vy = load_d(A{}, py + r * W);
+      B vy = load_as<C, A>(py + r * W);
       if constexpr (Scaled) vy *= qy;
       z[r] = c * vy;
       if constexpr (Scaled) z[r] *= p;
     }
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (Stream) stream_d(A{}, po + r * W, z[r]); else store_d(A{}, po + r * W, z[r]);
-    }
+    for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
   };
   auto body = [&]<bool Stream>(std::size_t i) { block.template operator()<Stream>(y + i, out + i); };
   auto tail = [&](std::size_t i, std::size_t m) {
@@ -268,12 +299,16 @@ inline bool unscaled(const Coeffs& k) { return k.qx == 1.0 && k.qy == 1.0 && k.p
 
 template <class A, class T>
 void axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
-  unscaled(k) ? axpy_impl<A, T, false>(x, y, n, out, k) : axpy_impl<A, T, true>(x, y, n, out, k);
+  if (!unscaled(k)) return axpy_impl<A, T, double, true>(x, y, n, out, k);
+  if (k.narrow) return axpy_impl<A, T, T, false>(x, y, n, out, k);
+  axpy_impl<A, T, double, false>(x, y, n, out, k);
 }
 
 template <class A, class T>
 void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  unscaled(k) ? scale_impl<A, T, false>(y, n, out, k) : scale_impl<A, T, true>(y, n, out, k);
+  if (!unscaled(k)) return scale_impl<A, T, double, true>(y, n, out, k);
+  if (k.narrow) return scale_impl<A, T, T, false>(y, n, out, k);
+  scale_impl<A, T, double, false>(y, n, out, k);
 }
 
 template <class A, class T>

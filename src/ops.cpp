@@ -118,10 +118,15 @@ int clamp_exponent(int e) { return e < -1020 ? -1020 : e > 1023 ? 1023 : e; }
 // Coefficients for out = x + c*y (with_x) or out = c*y, given the exponents
 // the inputs were scaled by. Unscaled input needs none: c fits a double and
 // every product is as accurate as the output type.
+template <class T>
 Coeffs output_coeffs(ld c, const Sums& s, bool with_x, int ex, bool x_zero, int ey, bool y_zero,
-                     std::size_t bytes) {
+                     std::size_t n) {
   Coeffs k{static_cast<double>(c)};
-  k.stream = bytes >= kStreamBytes;
+  k.stream = n * sizeof(T) >= kStreamBytes;
+  // Float data whose coefficient is a normal float: compute in float, with one
+  // fused rounding (the error stays within the output's own rounding).
+  k.narrow = std::is_same_v<T, float> &&
+             (c == 0 || (std::fabs(c) >= FLT_MIN && std::fabs(c) <= FLT_MAX));
   if (!s.scaled) return k;
   const ld mag_x = with_x && !x_zero ? std::ldexp(ld(1), ex) : 0;
   const ld mag_y = y_zero ? 0 : std::fabs(c) * std::ldexp(ld(1), ey);
@@ -180,7 +185,7 @@ projection_status larger_plus_smaller(const T* a, const T* b, std::size_t n, T* 
   const T* L = o.swapped ? a : b;
   const int eS = o.swapped ? s.eb : s.ea, eL = o.swapped ? s.ea : s.eb;
   const bool S_zero = (o.swapped ? s.bb : s.aa) == 0, L_zero = (o.swapped ? s.aa : s.bb) == 0;
-  const Coeffs co = output_coeffs(coeff(o.k), s, true, eL, L_zero, eS, S_zero, n * sizeof(T));
+  const Coeffs co = output_coeffs<T>(coeff(o.k), s, true, eL, L_zero, eS, S_zero, n);
   run_axpy(L, S, n, out, co);
   return PROJECTION_OK;
 }
@@ -225,7 +230,7 @@ projection_status vector_projection(const T* a, const T* b, std::size_t n, T* ou
   Sums s;
   if (auto st = gram_sums(a, b, n, s)) return st;
   const ld k = s.bb == 0 ? ld(0) : s.ab / s.bb;
-  run_scale(b, n, out, output_coeffs(k, s, false, 0, true, s.eb, s.bb == 0, n * sizeof(T)));
+  run_scale(b, n, out, output_coeffs<T>(k, s, false, 0, true, s.eb, s.bb == 0, n));
   return PROJECTION_OK;
 }
 

@@ -107,11 +107,11 @@ Ref reference(const T* a, const T* b, std::size_t n) {
 }
 
 // Bound on the relative error of the library's double sums over n elements:
-// each lane adds chunk/16 terms in sequence, then the lanes go through a 4-level
-// tree and the chunk results are added in order.
+// each lane adds chunk/kLanes terms in sequence, then the lanes go through a
+// 5-level tree and the chunk results are added in order.
 inline ld sum_error(std::size_t n) {
   const auto bl = projection::detail::blocking(n);
-  return 0x1p-53L * ld(bl.chunk / 16 + bl.count + 8);
+  return 0x1p-53L * ld(bl.chunk / projection::detail::kLanes + bl.count + 8);
 }
 
 template <class T>
