@@ -1,0 +1,174 @@
+"""Turning NumPy arrays, PyTorch CPU tensors and buffer-protocol objects into
+(address, element count, dtype) without copying, and making results of the caller's kind."""
+
+import array
+import ctypes
+import sys
+
+_LITTLE = sys.byteorder == "little"
+# memoryview formats accepted for each element type (native byte order only)
+_FORMATS = {"f": "f32", "@f": "f32", "=f": "f32", "d": "f64", "@d": "f64", "=d": "f64"}
+if _LITTLE:
+    _FORMATS.update({"<f": "f32", "<d": "f64"})
+else:  # pragma: no cover - no big-endian machine here
+    _FORMATS.update({">f": "f32", ">d": "f64"})
+_ITEMSIZE = {"f32": 4, "f64": 8}
+_DTYPE_NAME = {"f32": "float32", "f64": "float64"}
+
+# --- the C-level buffer protocol through ctypes: the only way to get the address of a
+# read-only buffer (bytes, a read-only NumPy array, ...) without copying it.
+_PyBUF_WRITABLE = 0x0001
+_PyBUF_FORMAT = 0x0004
+_PyBUF_C_CONTIGUOUS = 0x0020 | 0x0010 | 0x0008  # includes STRIDES and ND
+
+
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [
+        ("buf", ctypes.c_void_p),
+        ("obj", ctypes.c_void_p),  # owned reference, dropped by PyBuffer_Release
+        ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t),
+        ("readonly", ctypes.c_int),
+        ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p),
+        ("shape", ctypes.c_void_p),
+        ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p),
+        ("internal", ctypes.c_void_p),
+    ]
+
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.POINTER(_PyBuffer)]
+_release_buffer.restype = None
+
+
+def _torch():
+    return sys.modules.get("torch")  # never imported here: a tensor implies it is loaded
+
+
+def _numpy():
+    return sys.modules.get("numpy")
+
+
+def _is_tensor(x):
+    t = _torch()
+    return t is not None and isinstance(x, t.Tensor)
+
+
+class Operand:
+    """One argument seen as a flat C array. Use as a context manager: the buffer export
+    (for buffer-protocol objects) is held until exit."""
+
+    __slots__ = ("obj", "role", "writable", "kind", "suffix", "n", "shape", "ptr", "_view")
+
+    def __init__(self, obj, role, writable=False):
+        self.obj, self.role, self.writable = obj, role, writable
+        self._view = None
+        if _is_tensor(obj):
+            self._from_tensor(obj)
+        else:
+            self._from_buffer(obj)
+
+    # -- PyTorch
+    def _from_tensor(self, t):
+        torch = _torch()
+        if t.layout != torch.strided:
+            raise TypeError("%s: a %s tensor is not supported; use a dense (strided) tensor"
+                            % (self.role, t.layout))
+        if t.device.type != "cpu":
+            raise ValueError("%s: tensor is on device '%s'; projection works on CPU memory "
+                             "only (use .cpu())" % (self.role, t.device))
+        if t.dtype == torch.float32:
+            self.suffix = "f32"
+        elif t.dtype == torch.float64:
+            self.suffix = "f64"
+        else:
+            raise TypeError("%s: tensor dtype %s is not supported; use torch.float32 or "
+                            "torch.float64" % (self.role, t.dtype))
+        if not t.is_contiguous():
+            raise ValueError("%s: tensor is not contiguous (use .contiguous())" % self.role)
+        if getattr(t, "is_neg", bool)() or getattr(t, "is_conj", bool)():
+            raise ValueError("%s: tensor has a lazy negation/conjugation bit "
+                             "(use .resolve_neg())" % self.role)
+        if self.writable and t.requires_grad:
+            raise ValueError("%s: cannot write into a tensor that requires grad" % self.role)
+        self.kind = "torch"
+        self.n = t.numel()
+        self.shape = tuple(t.shape)
+        self.ptr = t.data_ptr() or None
+
+    # -- buffer protocol (NumPy arrays, array.array, memoryview, ...)
+    def _from_buffer(self, obj):
+        try:
+            mv = memoryview(obj)
+        except TypeError:
+            raise TypeError("%s: expected a NumPy array, a PyTorch tensor or a buffer of "
+                            "float32/float64, got %s" % (self.role, type(obj).__name__)) from None
+        with mv:
+            suffix = _FORMATS.get(mv.format)
+            if suffix is None or mv.itemsize != _ITEMSIZE[suffix]:
+                raise TypeError("%s: element format %r is not supported; use float32 ('f') "
+                                "or float64 ('d') in native byte order" % (self.role, mv.format))
+            if not mv.c_contiguous:
+                raise ValueError("%s: buffer is not C-contiguous (make a contiguous copy, "
+                                 "e.g. numpy.ascontiguousarray)" % self.role)
+            if self.writable and mv.readonly:
+                raise ValueError("%s: buffer is read-only" % self.role)
+            self.suffix = suffix
+            self.n = mv.nbytes // mv.itemsize
+            self.shape = tuple(mv.shape)
+        np = _numpy()
+        if np is not None and isinstance(obj, np.ndarray):
+            self.kind = "numpy"
+        elif isinstance(obj, array.array):
+            self.kind = "array"
+        else:
+            self.kind = "memoryview"
+        view = _PyBuffer()
+        flags = _PyBUF_FORMAT | _PyBUF_C_CONTIGUOUS | (_PyBUF_WRITABLE if self.writable else 0)
+        _get_buffer(obj, ctypes.byref(view), flags)  # raises BufferError on failure
+        self._view = view
+        self.ptr = view.buf
+
+    def release(self):
+        if self._view is not None:
+            _release_buffer(ctypes.byref(self._view))
+            self._view = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+    @property
+    def dtype_name(self):
+        return _DTYPE_NAME[self.suffix]
+
+
+def new_like(op):
+    """A new, uninitialised-or-zeroed result of the same kind, element type and shape."""
+    if op.kind == "torch":
+        return _torch().empty(op.shape, dtype=op.obj.dtype)
+    if op.kind == "numpy":
+        return _numpy().empty(op.shape, dtype=op.obj.dtype)
+    code = "f" if op.suffix == "f32" else "d"
+    if op.kind == "array":
+        return array.array(code, bytes(op.n * _ITEMSIZE[op.suffix]))
+    raw = memoryview(bytearray(op.n * _ITEMSIZE[op.suffix]))
+    if len(op.shape) == 0:
+        return raw.cast(code)
+    return raw.cast(code, op.shape) if 0 not in op.shape else raw.cast(code)
+
+
+def check_pair(a, b):
+    if a.suffix != b.suffix:
+        raise TypeError("%s is %s but %s is %s; both must have the same element type"
+                        % (a.role, a.dtype_name, b.role, b.dtype_name))
+    if a.n != b.n:
+        raise ValueError("%s has %d elements but %s has %d; they must have the same size"
+                         % (a.role, a.n, b.role, b.n))
