@@ -17,7 +17,7 @@ inline constexpr std::size_t kLanes = 32;
 
 using arch_list = xsimd::arch_list<xsimd::avx512bw, xsimd::fma3<xsimd::avx2>, xsimd::sse2>;
 
-// Sums of a*a, b*b and a*b over a chunk (of qa*a and qb*b when rescaling).
+// Sums of a*a, b*b and a*b over a chunk.
 struct Gram {
   double aa, bb, ab;
 };
@@ -31,19 +31,19 @@ struct AbsStats {
   double nonfinite;  // sum of (x - x): 0 when every x is finite, NaN otherwise
 };
 
-// Elementwise output: out = p * (qx*x + c*(qy*y)) for axpy, p * (c*(qy*y)) for
-// scale, with one fused multiply-add where the CPU has it. qx, qy and p are
-// powers of two (exact); all 1 unless rescaling.
+// Elementwise output: out = x + c*(y*qy*qy2) for axpy, c*(y*qy*qy2) for scale,
+// with one fused multiply-add where the CPU has it. qy and qy2 are powers of two
+// (exact), 1 unless c alone would leave the range of double.
 struct Coeffs {
   double c;
-  double qx = 1, qy = 1, p = 1;
+  double qy = 1, qy2 = 1;
   bool stream = false;  // non-temporal stores: the output will not be re-read soon
   bool narrow = false;  // compute in the element type (float data, c within float range)
 };
 
 template <class T>
 struct TypedKernels {
-  Gram (*gram)(const T* a, const T* b, std::size_t n, double qa, double qb);
+  Gram (*gram)(const T* a, const T* b, std::size_t n);
   AbsStats (*abs_stats)(const T* x, std::size_t n);
   void (*scale)(const T* y, std::size_t n, T* out, const Coeffs& c);
   void (*axpy)(const T* x, const T* y, std::size_t n, T* out, const Coeffs& c);

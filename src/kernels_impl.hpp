@@ -133,17 +133,15 @@ inline void pad_tail(T (&dst)[kLanes], const T* src, std::size_t m) {
 
 // ---- reductions
 
-template <class A, class T, bool Scaled>
-Gram gram_impl(const T* a, const T* b, std::size_t n, double qa, double qb) {
+template <class A, class T>
+Gram gram(const T* a, const T* b, std::size_t n) {
   using B = dbatch<A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
   B saa[R], sbb[R], sab[R];
   for (std::size_t r = 0; r < R; ++r) saa[r] = sbb[r] = sab[r] = B(0.0);
-  const B va(qa), vb(qb);
   auto step = [&](const T* pa, const T* pb) {
     for (std::size_t r = 0; r < R; ++r) {
-      B x = load_d(A{}, pa + r * W), y = load_d(A{}, pb + r * W);
-      if constexpr (Scaled) { x *= va; y *= vb; }
+      const B x = load_d(A{}, pa + r * W), y = load_d(A{}, pb + r * W);
       saa[r] = fmadd(A{}, x, x, saa[r]);
       sbb[r] = fmadd(A{}, y, y, sbb[r]);
       sab[r] = fmadd(A{}, x, y, sab[r]);
@@ -158,12 +156,6 @@ Gram gram_impl(const T* a, const T* b, std::size_t n, double qa, double qb) {
     step(ta, tb);
   }
   return {lanes_sum<A>(saa), lanes_sum<A>(sbb), lanes_sum<A>(sab)};
-}
-
-template <class A, class T>
-Gram gram(const T* a, const T* b, std::size_t n, double qa, double qb) {
-  return (qa == 1.0 && qb == 1.0) ? gram_impl<A, T, false>(a, b, n, 1.0, 1.0)
-                                  : gram_impl<A, T, true>(a, b, n, qa, qb);
 }
 
 template <class A, class T>
@@ -246,15 +238,14 @@ template <class A, class T, class C, bool Scaled>
 void axpy_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   using B = xsimd::batch<C, A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(static_cast<C>(k.c)), qx(static_cast<C>(k.qx)), qy(static_cast<C>(k.qy)),
-      p(static_cast<C>(k.p));
+  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), qy2(static_cast<C>(k.qy2));
   auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
     B z[R];
     for (std::size_t r = 0; r < R; ++r) {
-      B vx = load_as<C, A>(px + r * W), vy = load_as<C, A>(py + r * W);
-      if constexpr (Scaled) { vx *= qx; vy *= qy; }
+      const B vx = load_as<C, A>(px + r * W);
+      B vy = load_as<C, A>(py + r * W);
+      if constexpr (Scaled) vy = (vy * qy) * qy2;
       z[r] = fmadd(A{}, c, vy, vx);
-      if constexpr (Scaled) z[r] *= p;
     }
     // All loads happen before any store: out may be exactly x or y.
     for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
@@ -274,14 +265,13 @@ template <class A, class T, class C, bool Scaled>
 void scale_impl(const T* y, std::size_t n, T* out, const Coeffs& k) {
   using B = xsimd::batch<C, A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), p(static_cast<C>(k.p));
+  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), qy2(static_cast<C>(k.qy2));
   auto block = [&]<bool Stream>(const T* py, T* po) {
     B z[R];
     for (std::size_t r = 0; r < R; ++r) {
       B vy = load_as<C, A>(py + r * W);
-      if constexpr (Scaled) vy *= qy;
+      if constexpr (Scaled) vy = (vy * qy) * qy2;
       z[r] = c * vy;
-      if constexpr (Scaled) z[r] *= p;
     }
     for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
   };
@@ -295,19 +285,24 @@ void scale_impl(const T* y, std::size_t n, T* out, const Coeffs& k) {
   elementwise(n, out, k.stream, body, tail);
 }
 
-inline bool unscaled(const Coeffs& k) { return k.qx == 1.0 && k.qy == 1.0 && k.p == 1.0; }
+inline bool unscaled(const Coeffs& k) { return k.qy == 1.0 && k.qy2 == 1.0; }
+
+// Computing in float needs a fused multiply-add: without one, c*y could round
+// to infinity where x + c*y is finite.
+template <class A>
+inline bool may_narrow(const Coeffs& k) { return k.narrow && !std::is_same_v<A, xsimd::sse2>; }
 
 template <class A, class T>
 void axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   if (!unscaled(k)) return axpy_impl<A, T, double, true>(x, y, n, out, k);
-  if (k.narrow) return axpy_impl<A, T, T, false>(x, y, n, out, k);
+  if (may_narrow<A>(k)) return axpy_impl<A, T, T, false>(x, y, n, out, k);
   axpy_impl<A, T, double, false>(x, y, n, out, k);
 }
 
 template <class A, class T>
 void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
   if (!unscaled(k)) return scale_impl<A, T, double, true>(y, n, out, k);
-  if (k.narrow) return scale_impl<A, T, T, false>(y, n, out, k);
+  if (may_narrow<A>(k)) return scale_impl<A, T, T, false>(y, n, out, k);
   scale_impl<A, T, double, false>(y, n, out, k);
 }
 

@@ -1,6 +1,7 @@
 // The five operations: argument checks, one fused reduction pass, the scalar
 // algebra in long double (whose exponent range makes it free of overflow and
-// underflow), then at most one elementwise pass.
+// underflow), then at most one elementwise pass. Double data at extreme
+// magnitudes takes one extra, extended-precision reduction pass.
 #include "ops.hpp"
 
 #include <cfloat>
@@ -44,10 +45,10 @@ projection_status check_vector_args(const T* a, const T* b, std::size_t n, const
 // ---------------------------------------------------------------- reductions
 
 template <class T>
-Gram reduce_gram(const T* a, const T* b, std::size_t n, double qa, double qb) {
+Gram reduce_gram(const T* a, const T* b, std::size_t n) {
   const auto& k = kernels<T>();
   return reduce_chunks<Gram>(
-      blocking(n), [&](std::size_t lo, std::size_t m) { return k.gram(a + lo, b + lo, m, qa, qb); },
+      blocking(n), [&](std::size_t lo, std::size_t m) { return k.gram(a + lo, b + lo, m); },
       [](Gram x, Gram y) { return Gram{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Gram{0, 0, 0});
 }
 
@@ -64,79 +65,83 @@ AbsStats reduce_stats(const T* x, std::size_t n) {
       AbsStats{0, 0, HUGE_VAL, 0, 0});
 }
 
-// Exponent e such that max * 2^-e lies in [1, 2), kept where 2^e and 2^-e are
-// both representable as normal doubles.
-int scale_exponent(double max) {
-  if (max == 0) return 0;
-  const int e = std::ilogb(max);
-  return e < -1020 ? -1020 : e;
-}
-
-// a.a, b.b and a.b at full range. For rescaled input, (ea, eb) are the powers
-// of two the elements were scaled down by; the sums are exact products of
-// those powers and the scaled sums.
+// a.a, b.b and a.b, at the full range of long double.
 struct Sums {
   ld aa, bb, ab;
-  int ea = 0, eb = 0;
-  bool scaled = false;
 };
 
-// Squares in double stay accurate in this range: below it some could be lost to
-// underflow, above it the sum may have overflowed.
+// The same sums in long double, whose exponent range holds any product of two
+// finite doubles: the exact path for double data at extreme magnitudes. Four
+// lanes per chunk, combined in a fixed order, keep it deterministic.
+template <class T>
+Sums reduce_gram_extended(const T* a, const T* b, std::size_t n) {
+  return reduce_chunks<Sums>(
+      blocking(n),
+      [&](std::size_t lo, std::size_t m) {
+        ld aa[4] = {}, bb[4] = {}, ab[4] = {};
+        for (std::size_t i = 0; i < m; ++i) {
+          const ld x = a[lo + i], y = b[lo + i];
+          aa[i % 4] += x * x;
+          bb[i % 4] += y * y;
+          ab[i % 4] += x * y;
+        }
+        return Sums{(aa[0] + aa[1]) + (aa[2] + aa[3]), (bb[0] + bb[1]) + (bb[2] + bb[3]),
+                    (ab[0] + ab[1]) + (ab[2] + ab[3])};
+      },
+      [](Sums x, Sums y) { return Sums{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Sums{0, 0, 0});
+}
+
+// Double sums are trusted in [kSafeLow, DBL_MAX]: above, a sum may have
+// overflowed; below, products lost to underflow may matter. kSafeLow leaves room
+// for 2^60 elements' worth of underflowed products below one ulp of the sum.
 constexpr double kSafeLow = 0x1p-900;
+
+bool trusted(double sum) { return std::fabs(sum) >= kSafeLow && std::fabs(sum) <= DBL_MAX; }
 
 template <class T>
 projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s) {
-  const Gram g = reduce_gram(a, b, n, 1.0, 1.0);
+  const Gram g = reduce_gram(a, b, n);
   if constexpr (std::is_same_v<T, float>) {
-    // Float squares can neither overflow nor underflow in double: a non-finite
-    // sum means a non-finite input.
+    // Products of floats are exact in double and can neither overflow nor
+    // underflow: a non-finite sum means a non-finite input.
     if (!std::isfinite(g.aa) || !std::isfinite(g.bb)) return PROJECTION_ERR_NONFINITE;
     s = {g.aa, g.bb, g.ab};
-    return PROJECTION_OK;
+  } else if (n == 0 || (trusted(g.aa) && trusted(g.bb) && trusted(g.ab))) {
+    s = {g.aa, g.bb, g.ab};
   } else {
-    if (n == 0 || (std::isfinite(g.aa) && std::isfinite(g.bb) && g.aa >= kSafeLow &&
-                   g.bb >= kSafeLow)) {
-      s = {g.aa, g.bb, g.ab};
-      return PROJECTION_OK;
-    }
-    // Rare path: a non-finite input, squares out of range, or a zero vector.
-    const AbsStats sa = reduce_stats(a, n), sb = reduce_stats(b, n);
-    if (sa.nonfinite != 0 || sb.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
-    const int ea = scale_exponent(sa.max), eb = scale_exponent(sb.max);
-    const Gram h = reduce_gram(a, b, n, std::ldexp(1.0, -ea), std::ldexp(1.0, -eb));
-    s = {std::ldexp(ld(h.aa), 2 * ea), std::ldexp(ld(h.bb), 2 * eb), std::ldexp(ld(h.ab), ea + eb),
-         ea, eb, true};
-    return PROJECTION_OK;
+    // Rare: a non-finite input, elements beyond about 1e+-150, a zero vector
+    // or a dot product near zero. Sums of finite squares cannot overflow long
+    // double, so a non-finite sum means a non-finite input.
+    s = reduce_gram_extended(a, b, n);
+    if (!std::isfinite(s.aa) || !std::isfinite(s.bb)) return PROJECTION_ERR_NONFINITE;
   }
+  return PROJECTION_OK;
 }
 
 // ---------------------------------------------------------------- outputs
 
-int clamp_exponent(int e) { return e < -1020 ? -1020 : e > 1023 ? 1023 : e; }
+int clamp_exponent(int e) { return e < -1022 ? -1022 : e > 1023 ? 1023 : e; }
 
-// Coefficients for out = x + c*y (with_x) or out = c*y, given the exponents
-// the inputs were scaled by. Unscaled input needs none: c fits a double and
-// every product is as accurate as the output type.
+// Coefficients for out = x + c*y or out = c*y. A c that is a normal double is
+// used as it is: one fused rounding, exact wherever the output is. Otherwise
+// (|c| beyond about 2^+-1022, from inputs of very different magnitudes) y is
+// scaled by two exact powers of two and c by their inverse, so that neither c
+// nor c*y leaves the range of double where the output itself does not.
 template <class T>
-Coeffs output_coeffs(ld c, const Sums& s, bool with_x, int ex, bool x_zero, int ey, bool y_zero,
-                     std::size_t n) {
+Coeffs output_coeffs(ld c, std::size_t n) {
   Coeffs k{static_cast<double>(c)};
   k.stream = n * sizeof(T) >= kStreamBytes;
-  // Float data whose coefficient is a normal float: compute in float, with one
-  // fused rounding (the error stays within the output's own rounding).
-  k.narrow = std::is_same_v<T, float> &&
-             (c == 0 || (std::fabs(c) >= FLT_MIN && std::fabs(c) <= FLT_MAX));
-  if (!s.scaled) return k;
-  const ld mag_x = with_x && !x_zero ? std::ldexp(ld(1), ex) : 0;
-  const ld mag_y = y_zero ? 0 : std::fabs(c) * std::ldexp(ld(1), ey);
-  const ld mag = mag_x > mag_y ? mag_x : mag_y;
-  if (mag == 0) return k;  // every output element is zero
-  const int e = clamp_exponent(std::ilogb(mag));
-  k.p = std::ldexp(1.0, e);
-  k.qx = with_x ? std::ldexp(1.0, -e) : 1.0;
-  k.qy = std::ldexp(1.0, -ey);
-  k.c = static_cast<double>(std::ldexp(c, ey - e));
+  const ld mag = std::fabs(c);
+  if (c == 0 || (mag >= DBL_MIN && mag <= DBL_MAX)) {
+    // Float data with a normal float coefficient computes in float: the fused
+    // rounding keeps the error within the output's own.
+    k.narrow = std::is_same_v<T, float> && (c == 0 || (mag >= FLT_MIN && mag <= FLT_MAX));
+    return k;
+  }
+  const int m = std::ilogb(c), m1 = clamp_exponent(m), m2 = clamp_exponent(m - m1);
+  k.qy = std::ldexp(1.0, m1);
+  k.qy2 = std::ldexp(1.0, m2);
+  k.c = static_cast<double>(std::ldexp(c, -(m1 + m2)));
   return k;
 }
 
@@ -183,10 +188,7 @@ projection_status larger_plus_smaller(const T* a, const T* b, std::size_t n, T* 
   const Ordered o = order2(s);
   const T* S = o.swapped ? b : a;
   const T* L = o.swapped ? a : b;
-  const int eS = o.swapped ? s.eb : s.ea, eL = o.swapped ? s.ea : s.eb;
-  const bool S_zero = (o.swapped ? s.bb : s.aa) == 0, L_zero = (o.swapped ? s.aa : s.bb) == 0;
-  const Coeffs co = output_coeffs<T>(coeff(o.k), s, true, eL, L_zero, eS, S_zero, n);
-  run_axpy(L, S, n, out, co);
+  run_axpy(L, S, n, out, output_coeffs<T>(coeff(o.k), n));
   return PROJECTION_OK;
 }
 
@@ -230,7 +232,7 @@ projection_status vector_projection(const T* a, const T* b, std::size_t n, T* ou
   Sums s;
   if (auto st = gram_sums(a, b, n, s)) return st;
   const ld k = s.bb == 0 ? ld(0) : s.ab / s.bb;
-  run_scale(b, n, out, output_coeffs<T>(k, s, false, 0, true, s.eb, s.bb == 0, n));
+  run_scale(b, n, out, output_coeffs<T>(k, n));
   return PROJECTION_OK;
 }
 

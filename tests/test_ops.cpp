@@ -334,3 +334,46 @@ TEST_CASE("norms of any order match the reference", "[ops]") {
         }
       }
 }
+
+TEST_CASE("magnitudes far apart inside one call stay exact elementwise", "[ops]") {
+  require_expected_arch();
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  SECTION("a dot product made only of underflowing double products") {
+    // a.b = 2^-1200 is below the range of double; k = 2^-1200 / b.b is not.
+    const std::vector<double> a = {1, 0x1p-600, 0}, b = {0, 0x1p-600, 0x1p-440};
+    check_all(a, b);
+  }
+  SECTION("small elements next to huge ones") {
+    const std::vector<double> a = {0x1p1000, 0x1p-1000, 3}, b = {0x1p1000, 0x1p-1000, -1};
+    check_all(a, b);
+    std::vector<double> out(3);
+    REQUIRE(projection_vector_projection_f64(a.data(), a.data(), 3, out.data()) == PROJECTION_OK);
+    CHECK(out == a);
+  }
+  SECTION("a coefficient beyond the range of double") {
+    // S is one subnormal, L is huge: k = L.S / S.S is about 2^2100.
+    const std::vector<double> S = {tiny, 0, 0}, L = {DBL_MAX / 2, DBL_MAX / 4, 1};
+    std::vector<double> out(3);
+    REQUIRE(projection_project_out_smaller_f64(S.data(), L.data(), 3, out.data()) == PROJECTION_OK);
+    CHECK(out == std::vector<double>{0, DBL_MAX / 4, 1});
+    // L + (1 - k) S: the exact first element is S's, one subnormal step from 0.
+    REQUIRE(projection_alphaless_gradient_f64(L.data(), S.data(), 3, out.data()) == PROJECTION_OK);
+    CHECK(std::fabs(out[0]) <= tiny);
+    CHECK(out[1] == DBL_MAX / 4);
+    CHECK(out[2] == 1);
+    REQUIRE(projection_vector_projection_f64(L.data(), S.data(), 3, out.data()) == PROJECTION_OK);
+    CHECK(out == std::vector<double>{DBL_MAX / 2, 0, 0});
+    check_all(S, L);
+  }
+  SECTION("float: c*S beyond FLT_MAX while L + c*S is not") {
+    // S = b, L = a, k = -4: alphaless = L + 5 S, whose first element is FLT_MAX/4.
+    const std::vector<float> a = {-FLT_MAX, FLT_MAX / 2}, b = {FLT_MAX / 4, 0};
+    std::vector<float> out(2);
+    REQUIRE(projection_alphaless_gradient_f32(a.data(), b.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(out[0] == FLT_MAX / 4);
+    CHECK(out[1] == FLT_MAX / 2);
+    REQUIRE(projection_project_out_smaller_f32(a.data(), b.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(out[0] == 0.0f);
+    check_all(a, b);
+  }
+}
