@@ -2,11 +2,15 @@
 // queries. Only the projection_* functions are exported (see projection.map).
 #include "projection/projection.h"
 
+#include <cstring>
+
 #include "dispatch.hpp"
 #include "ops.hpp"
 #include "threads.hpp"
 
 namespace d = projection::detail;
+
+static_assert(sizeof(projection_status) == sizeof(int), "the status enum is an int in the ABI");
 
 #define PROJECTION_DEFINE_OPS(suffix, T)                                                       \
   projection_status projection_vector_projection_##suffix(const T* a, const T* b, size_t n,    \
@@ -39,7 +43,10 @@ PROJECTION_DEFINE_OPS(f32, float)
 PROJECTION_DEFINE_OPS(f64, double)
 
 const char* projection_status_string(projection_status s) {
-  switch (s) {
+  // Read as an int: an unknown code is not a valid value of the C++ enum.
+  int code;
+  std::memcpy(&code, &s, sizeof code);
+  switch (code) {
     case PROJECTION_OK: return "success";
     case PROJECTION_ERR_NULL: return "a required pointer is NULL";
     case PROJECTION_ERR_OVERLAP: return "the output overlaps an input without being the same buffer";

@@ -78,11 +78,18 @@ inline void store_d(xsimd::sse2, float* p, dbatch<xsimd::sse2> v) {
 inline void stream_d(xsimd::sse2, double* p, dbatch<xsimd::sse2> v) { _mm_stream_pd(p, v); }
 inline void stream_d(xsimd::sse2, float* p, xsimd::batch<float, xsimd::sse2> v) { _mm_stream_ps(p, v); }
 // SSE2 has no fused multiply-add: two roundings (identical for float inputs
-// summed in double, whose products are exact).
+// summed in double, whose products are exact). A product that rounds to
+// infinity where the sum would not is redone at half scale (exact there: such
+// lanes hold numbers near the top of the range).
 template <class C>
 inline xsimd::batch<C, xsimd::sse2> fmadd(xsimd::sse2, xsimd::batch<C, xsimd::sse2> x,
                                           xsimd::batch<C, xsimd::sse2> y, xsimd::batch<C, xsimd::sse2> z) {
-  return x * y + z;
+  using B = xsimd::batch<C, xsimd::sse2>;
+  const B r = x * y + z;
+  const auto overflow = xsimd::isinf(r);
+  if (!xsimd::any(overflow)) return r;
+  const B half(C(0.5)), two(C(2));
+  return xsimd::select(overflow, (x * (y * half) + z * half) * two, r);
 }
 
 // No streaming store for this pair (SSE2 float from double): a plain store.

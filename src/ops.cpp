@@ -68,6 +68,7 @@ AbsStats reduce_stats(const T* x, std::size_t n) {
 // a.a, b.b and a.b, at the full range of long double.
 struct Sums {
   ld aa, bb, ab;
+  double nonfinite = 0;  // extended pass only: sum of (x - x), NaN if any input is not finite
 };
 
 // The same sums in long double, whose exponent range holds any product of two
@@ -79,16 +80,24 @@ Sums reduce_gram_extended(const T* a, const T* b, std::size_t n) {
       blocking(n),
       [&](std::size_t lo, std::size_t m) {
         ld aa[4] = {}, bb[4] = {}, ab[4] = {};
+        double nonfinite = 0;
         for (std::size_t i = 0; i < m; ++i) {
-          const ld x = a[lo + i], y = b[lo + i];
+          const double xd = a[lo + i], yd = b[lo + i];
+          // Checked in double: tools that emulate x87 (valgrind) may turn an
+          // infinite double into a finite long double.
+          nonfinite += (xd - xd) + (yd - yd);
+          const ld x = xd, y = yd;
           aa[i % 4] += x * x;
           bb[i % 4] += y * y;
           ab[i % 4] += x * y;
         }
         return Sums{(aa[0] + aa[1]) + (aa[2] + aa[3]), (bb[0] + bb[1]) + (bb[2] + bb[3]),
-                    (ab[0] + ab[1]) + (ab[2] + ab[3])};
+                    (ab[0] + ab[1]) + (ab[2] + ab[3]), nonfinite};
       },
-      [](Sums x, Sums y) { return Sums{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Sums{0, 0, 0});
+      [](Sums x, Sums y) {
+        return Sums{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab, x.nonfinite + y.nonfinite};
+      },
+      Sums{0, 0, 0});
 }
 
 // Double sums are trusted in [kSafeLow, DBL_MAX]: above, a sum may have
@@ -111,9 +120,9 @@ projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s) {
   } else {
     // Rare: a non-finite input, elements beyond about 1e+-150, a zero vector
     // or a dot product near zero. Sums of finite squares cannot overflow long
-    // double, so a non-finite sum means a non-finite input.
+    // double.
     s = reduce_gram_extended(a, b, n);
-    if (!std::isfinite(s.aa) || !std::isfinite(s.bb)) return PROJECTION_ERR_NONFINITE;
+    if (s.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
   }
   return PROJECTION_OK;
 }

@@ -365,6 +365,16 @@ TEST_CASE("magnitudes far apart inside one call stay exact elementwise", "[ops]"
     CHECK(out == std::vector<double>{DBL_MAX / 2, 0, 0});
     check_all(S, L);
   }
+  SECTION("double: c*S beyond DBL_MAX while L + c*S is not") {
+    // Found by fuzzing: without a fused multiply-add (SSE2) c*S overflowed.
+    const std::vector<double> a = {-DBL_MAX, -1.7976931348623155e308}, b = {0.375, 6};
+    std::vector<double> out(2);
+    REQUIRE(projection_project_out_smaller_f64(a.data(), b.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(std::isfinite(out[1]));
+    REQUIRE(projection_alphaless_gradient_f64(b.data(), a.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(std::isfinite(out[1]));
+    check_all(a, b);
+  }
   SECTION("float: c*S beyond FLT_MAX while L + c*S is not") {
     // S = b, L = a, k = -4: alphaless = L + 5 S, whose first element is FLT_MAX/4.
     const std::vector<float> a = {-FLT_MAX, FLT_MAX / 2}, b = {FLT_MAX / 4, 0};
