@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "parallel.hpp"
-#include "projection/projection.h"
+#include "projection/projection.hpp"
 
 namespace test {
 
@@ -21,22 +21,9 @@ using ld = long double;
 
 // ---- typed access to the C ABI
 
-template <class T> struct api;
-template <> struct api<float> {
-  static constexpr auto vector_projection = projection_vector_projection_f32;
-  static constexpr auto order_by_norm = projection_order_by_norm_f32;
-  static constexpr auto project_out_smaller = projection_project_out_smaller_f32;
-  static constexpr auto equivalent_alpha = projection_equivalent_alpha_f32;
-  static constexpr auto alphaless_gradient = projection_alphaless_gradient_f32;
-  static constexpr const char* name = "float";
-};
-template <> struct api<double> {
-  static constexpr auto vector_projection = projection_vector_projection_f64;
-  static constexpr auto order_by_norm = projection_order_by_norm_f64;
-  static constexpr auto project_out_smaller = projection_project_out_smaller_f64;
-  static constexpr auto equivalent_alpha = projection_equivalent_alpha_f64;
-  static constexpr auto alphaless_gradient = projection_alphaless_gradient_f64;
-  static constexpr const char* name = "double";
+template <class T>
+struct api : projection::detail::c_api<T> {
+  static constexpr const char* name = sizeof(T) == sizeof(float) ? "float" : "double";
 };
 
 // ---- data
