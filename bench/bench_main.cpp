@@ -1,0 +1,287 @@
+// projection_bench: the library's five operations against the memory roofline and
+// against the peers (plain loops, Eigen, OpenBLAS), float and double, n from 1e3 to
+// 6.4e7, on one thread and on all threads. Throughput is the traffic the operation
+// must move (see op_traffic) per second, so every implementation is normalised alike.
+//
+// Benchmark names: <op or roofline kernel>/<f32|f64>/<implementation>/<threads>/<n>.
+// Extra flags (before Google Benchmark's own):
+//   --accuracy_out=FILE   run the accuracy/agreement check, write JSON, exit
+//   --max_n=N             skip sizes above N (quick runs)
+//   --rounds=R            measure everything R times, round-robin per n (default 1);
+//                         use this rather than --benchmark_repetitions, which would
+//                         run the repetitions of one benchmark back to back
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+#include <omp.h>
+#include <projection/projection.h>
+
+#include <Eigen/Core>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "buffers.hpp"
+#include "common.hpp"
+
+namespace pbench {
+
+// ------------------------------------------------------------ the library
+namespace {
+int pj_vp(const float *a, const float *b, std::size_t n, float *o) { return projection_vector_projection_f32(a, b, n, o); }
+int pj_vp(const double *a, const double *b, std::size_t n, double *o) { return projection_vector_projection_f64(a, b, n, o); }
+int pj_ob(const float *a, const float *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f32(a, b, n, 2.0, s, x, y); }
+int pj_ob(const double *a, const double *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f64(a, b, n, 2.0, s, x, y); }
+int pj_pos(const float *a, const float *b, std::size_t n, float *o) { return projection_project_out_smaller_f32(a, b, n, o); }
+int pj_pos(const double *a, const double *b, std::size_t n, double *o) { return projection_project_out_smaller_f64(a, b, n, o); }
+int pj_ea(const float *a, const float *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f32(a, b, n, x, y); }
+int pj_ea(const double *a, const double *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f64(a, b, n, x, y); }
+int pj_ag(const float *a, const float *b, std::size_t n, float *o) { return projection_alphaless_gradient_f32(a, b, n, o); }
+int pj_ag(const double *a, const double *b, std::size_t n, double *o) { return projection_alphaless_gradient_f64(a, b, n, o); }
+}  // namespace
+
+template <class T> Impl<T> projection_impl() {
+  return {"projection",
+          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_vp),
+          static_cast<int (*)(const T *, const T *, std::size_t, int *, double *, double *)>(pj_ob),
+          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_pos),
+          static_cast<int (*)(const T *, const T *, std::size_t, double *, double *)>(pj_ea),
+          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_ag),
+          true,
+          projection_set_num_threads};
+}
+template Impl<float> projection_impl<float>();
+template Impl<double> projection_impl<double>();
+
+// ------------------------------------------------------------ shared buffers
+namespace {
+std::unique_ptr<Buffers<float>> g_f32;
+std::unique_ptr<Buffers<double>> g_f64;
+
+template <class T> std::unique_ptr<Buffers<T>> &slot();
+template <> std::unique_ptr<Buffers<float>> &slot<float>() { return g_f32; }
+template <> std::unique_ptr<Buffers<double>> &slot<double>() { return g_f64; }
+
+template <class T>
+Buffers<T> &buffers(std::size_t n) {
+  auto &s = slot<T>();
+  if (!s || s->n != n) {
+    g_f32.reset();
+    g_f64.reset();
+    s = std::make_unique<Buffers<T>>();
+    s->fill(n, 0);
+    // Give worker threads that spin after their last job (OpenBLAS's, OpenMP's) time
+    // to go to sleep, so that they do not steal a core from the next measurement.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  return *s;
+}
+
+template <class T> const char *type_name();
+template <> const char *type_name<float>() { return "f32"; }
+template <> const char *type_name<double>() { return "f64"; }
+
+template <class T>
+void bm_op(benchmark::State &st, Impl<T> impl, Op op, std::size_t n, int threads) {
+  Buffers<T> &B = buffers<T>(n);
+  impl.set_threads(threads);
+  int rc = 0, swapped = 0;
+  double x = 0, y = 0;
+  switch (op) {
+    case Op::vector_projection:
+      for (auto _ : st) {
+        rc |= impl.vector_projection(B.a, B.b, n, B.out);
+        benchmark::ClobberMemory();
+      }
+      break;
+    case Op::order_by_norm:
+      for (auto _ : st) {
+        rc |= impl.order_by_norm(B.a, B.b, n, &swapped, &x, &y);
+        benchmark::DoNotOptimize(swapped);
+        benchmark::DoNotOptimize(x);
+        benchmark::DoNotOptimize(y);
+      }
+      break;
+    case Op::project_out_smaller:
+      for (auto _ : st) {
+        rc |= impl.project_out_smaller(B.a, B.b, n, B.out);
+        benchmark::ClobberMemory();
+      }
+      break;
+    case Op::equivalent_alpha:
+      for (auto _ : st) {
+        rc |= impl.equivalent_alpha(B.a, B.b, n, &x, &y);
+        benchmark::DoNotOptimize(x);
+        benchmark::DoNotOptimize(y);
+      }
+      break;
+    case Op::alphaless_gradient:
+      for (auto _ : st) {
+        rc |= impl.alphaless_gradient(B.a, B.b, n, B.out);
+        benchmark::ClobberMemory();
+      }
+      break;
+  }
+  if (rc != 0) st.SkipWithError("the call did not return PROJECTION_OK");
+  st.SetBytesProcessed(std::int64_t(st.iterations()) * op_traffic(op) * std::int64_t(n) *
+                       std::int64_t(sizeof(T)));
+  st.counters["n"] = double(n);
+  st.counters["threads"] = threads;
+}
+
+enum class Roof { read2, read1_write1, read2_write1, read2_dot, read1_write1_nt, read2_write1_nt };
+const char *roof_name(Roof r) {
+  switch (r) {
+    case Roof::read2: return "roofline_read2";
+    case Roof::read1_write1: return "roofline_read1_write1";
+    case Roof::read2_write1: return "roofline_read2_write1";
+    case Roof::read2_dot: return "roofline_read2@dot";
+    case Roof::read1_write1_nt: return "roofline_read1_write1@stream";
+    case Roof::read2_write1_nt: return "roofline_read2_write1@stream";
+  }
+  return "?";
+}
+
+template <class T>
+void bm_roof(benchmark::State &st, Roof kind, std::size_t n, int threads) {
+  Buffers<T> &B = buffers<T>(n);
+  int traffic = 0;
+  switch (kind) {
+    case Roof::read2:
+      traffic = 2;
+      for (auto _ : st) {
+        T s = roofline_read2(B.a, B.b, n, threads);
+        benchmark::DoNotOptimize(s);
+      }
+      break;
+    case Roof::read1_write1:
+      traffic = 2;
+      for (auto _ : st) {
+        roofline_read1_write1(B.b, B.out, n, T(0.5), threads);
+        benchmark::ClobberMemory();
+      }
+      break;
+    case Roof::read2_write1:
+      traffic = 3;
+      for (auto _ : st) {
+        roofline_read2_write1(B.a, B.b, B.out, n, T(0.5), threads);
+        benchmark::ClobberMemory();
+      }
+      break;
+    case Roof::read2_dot:
+      traffic = 2;
+      for (auto _ : st) {
+        double s = roofline_read2_dot(B.a, B.b, n, threads);
+        benchmark::DoNotOptimize(s);
+      }
+      break;
+    case Roof::read1_write1_nt:
+      traffic = 2;
+      for (auto _ : st) {
+        roofline_read1_write1_stream(B.b, B.out, n, T(0.5), threads);
+        benchmark::ClobberMemory();
+      }
+      break;
+    case Roof::read2_write1_nt:
+      traffic = 3;
+      for (auto _ : st) {
+        roofline_read2_write1_stream(B.a, B.b, B.out, n, T(0.5), threads);
+        benchmark::ClobberMemory();
+      }
+      break;
+  }
+  st.SetBytesProcessed(std::int64_t(st.iterations()) * traffic * std::int64_t(n) *
+                       std::int64_t(sizeof(T)));
+  st.counters["n"] = double(n);
+  st.counters["threads"] = threads;
+}
+
+// A pause between rounds: worker threads that spin after their last job (OpenBLAS's
+// spin for ~0.1 s) go to sleep before the next round's first measurement.
+void bm_pause(benchmark::State &st) {
+  for (auto _ : st) std::this_thread::sleep_for(std::chrono::milliseconds(150));
+}
+
+// Registers, for each n, `rounds` rounds of every measurement at that n, round after
+// round. On a shared machine a burst of load then hits every implementation of a round
+// alike instead of all the repetitions of one; the report takes the median over rounds.
+template <class T>
+void register_type(const std::vector<std::size_t> &sizes, const std::vector<int> &thread_counts,
+                   int rounds) {
+  const Impl<T> lib = projection_impl<T>();
+  const Impl<T> peers[] = {scalar_peer<T>(), eigen_peer<T>(), blas_peer<T>()};
+  for (std::size_t n : sizes)
+  for (int round = 0; round < rounds; ++round) {
+    auto reg = [&](const std::string &name, auto &&fn) {
+      benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->Unit(benchmark::kNanosecond);
+    };
+    auto name = [&](const char *what, const char *impl, int t) {
+      return std::string(what) + "/" + type_name<T>() + "/" + impl + "/" + std::to_string(t) + "/" +
+             std::to_string(n);
+    };
+    for (int t : thread_counts)
+      for (Roof r : {Roof::read2, Roof::read2_dot, Roof::read1_write1, Roof::read1_write1_nt,
+                     Roof::read2_write1, Roof::read2_write1_nt})
+        reg(name(roof_name(r), "roofline", t),
+            [=](benchmark::State &st) { bm_roof<T>(st, r, n, t); });
+    for (int t : thread_counts)
+      for (Op op : kOps)
+        reg(name(op_name(op), lib.name, t),
+            [=](benchmark::State &st) { bm_op<T>(st, lib, op, n, t); });
+    for (const Impl<T> &p : peers)
+      for (int t : thread_counts) {
+        if (!p.threaded && t != 1) continue;
+        for (Op op : kOps)
+          reg(name(op_name(op), p.name, t),
+              [=](benchmark::State &st) { bm_op<T>(st, p, op, n, t); });
+      }
+    benchmark::RegisterBenchmark(name("pause", "pause", 0).c_str(), bm_pause)->Iterations(1);
+  }
+}
+
+}  // namespace
+}  // namespace pbench
+
+int main(int argc, char **argv) {
+  std::string accuracy_out;
+  double max_n = 1e300;
+  int rounds = 1;
+  std::vector<char *> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--accuracy_out=", 15) == 0) accuracy_out = argv[i] + 15;
+    else if (std::strncmp(argv[i], "--max_n=", 8) == 0) max_n = std::atof(argv[i] + 8);
+    else if (std::strncmp(argv[i], "--rounds=", 9) == 0) rounds = std::atoi(argv[i] + 9);
+    else rest.push_back(argv[i]);
+  }
+  if (!accuracy_out.empty()) return pbench::run_accuracy(accuracy_out) == 0 ? 0 : 1;
+  int rest_argc = static_cast<int>(rest.size());
+  benchmark::Initialize(&rest_argc, rest.data());
+  if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 1;
+
+  std::vector<std::size_t> sizes;
+  for (double n : {1e3, 1e4, 1e5, 1e6, 1e7, 6.4e7})
+    if (n <= max_n) sizes.push_back(static_cast<std::size_t>(n));
+  const int all = omp_get_max_threads();
+  std::vector<int> thread_counts{1};
+  if (all > 1) thread_counts.push_back(all);
+
+  benchmark::AddCustomContext("projection_version", projection_version_string());
+  benchmark::AddCustomContext("projection_simd_arch", projection_simd_arch());
+  benchmark::AddCustomContext("all_threads", std::to_string(all));
+  benchmark::AddCustomContext("openblas_config", openblas_get_config());
+  benchmark::AddCustomContext("eigen_version", std::to_string(EIGEN_WORLD_VERSION) + "." +
+                                                   std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                                                   std::to_string(EIGEN_MINOR_VERSION));
+  benchmark::AddCustomContext("compiler", __VERSION__);
+
+  benchmark::AddCustomContext("rounds", std::to_string(rounds));
+  pbench::register_type<float>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
+  pbench::register_type<double>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""The library through ctypes against tuned PyTorch and NumPy, in one process, float32.
+
+Usage: /usr/bin/python3 bench/python_bench.py --lib build/bench/libprojection.so --out py.json
+
+Every implementation works on the same NumPy buffers (PyTorch through torch.from_numpy,
+no copies) and writes into a reused output. The PyTorch version is the tuned one a
+careful user would write: torch.dot for the reductions, one fused torch.add(..., alpha=)
+or torch.mul(..., out=) for the output, intra-op threads set to every core. The NumPy
+version uses np.dot (BLAS sdot) and ufuncs with out=. Both reduce float32 in float32.
+Repetitions of the implementations are interleaved, and medians are reported.
+"""
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+
+# NumPy's OpenBLAS threads spin for ~0.1 s after each call; on a machine with few cores
+# they would steal a core from the next sample's OpenMP team. NumPy runs last in each
+# round, and the round ends with this pause.
+PAUSE = 0.15
+
+OPS = ["vector_projection", "order_by_norm", "project_out_smaller", "equivalent_alpha",
+       "alphaless_gradient"]
+
+
+def load_library(path):
+    lib = ctypes.CDLL(path)
+    vp = ctypes.c_void_p
+    sz = ctypes.c_size_t
+    pd = ctypes.POINTER(ctypes.c_double)
+    pi = ctypes.POINTER(ctypes.c_int)
+    sigs = {
+        "projection_vector_projection_f32": [vp, vp, sz, vp],
+        "projection_order_by_norm_f32": [vp, vp, sz, ctypes.c_double, pi, pd, pd],
+        "projection_project_out_smaller_f32": [vp, vp, sz, vp],
+        "projection_equivalent_alpha_f32": [vp, vp, sz, pd, pd],
+        "projection_alphaless_gradient_f32": [vp, vp, sz, vp],
+    }
+    for name, args in sigs.items():
+        getattr(lib, name).argtypes = args
+        getattr(lib, name).restype = ctypes.c_int
+    lib.projection_set_num_threads.argtypes = [ctypes.c_int]
+    lib.projection_set_num_threads.restype = None
+    lib.projection_get_num_threads.restype = ctypes.c_int
+    lib.projection_simd_arch.restype = ctypes.c_char_p
+    lib.projection_version_string.restype = ctypes.c_char_p
+    return lib
+
+
+def make_projection(lib, a, b, out):
+    """Each op as a no-argument callable; results land in ctypes scalars / `out`."""
+    n = a.size
+    pa, pb, po = a.ctypes.data, b.ctypes.data, out.ctypes.data
+    sw, na, nb = ctypes.c_int(), ctypes.c_double(), ctypes.c_double()
+    alpha, scale = ctypes.c_double(), ctypes.c_double()
+    psw, pna, pnb = ctypes.pointer(sw), ctypes.pointer(na), ctypes.pointer(nb)
+    pal, psc = ctypes.pointer(alpha), ctypes.pointer(scale)
+    f_vp, f_ob = lib.projection_vector_projection_f32, lib.projection_order_by_norm_f32
+    f_pos, f_ea = lib.projection_project_out_smaller_f32, lib.projection_equivalent_alpha_f32
+    f_ag = lib.projection_alphaless_gradient_f32
+
+    def check(rc):
+        if rc != 0:
+            raise RuntimeError(f"projection returned status {rc}")
+
+    return {
+        "vector_projection": lambda: f_vp(pa, pb, n, po),
+        "order_by_norm": lambda: f_ob(pa, pb, n, 2.0, psw, pna, pnb),
+        "project_out_smaller": lambda: f_pos(pa, pb, n, po),
+        "equivalent_alpha": lambda: f_ea(pa, pb, n, pal, psc),
+        "alphaless_gradient": lambda: f_ag(pa, pb, n, po),
+    }, (lambda: (alpha.value, scale.value, sw.value)), check
+
+
+def make_torch(a, b, out):
+    ta, tb, to = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
+    res = {}
+
+    def vector_projection():
+        c = torch.dot(ta, tb) / torch.dot(tb, tb)
+        torch.mul(tb, c, out=to)
+
+    def order_by_norm():
+        res["swapped"] = bool(torch.dot(ta, ta) > torch.dot(tb, tb))
+
+    def sums():
+        return torch.dot(ta, ta).item(), torch.dot(tb, tb).item(), torch.dot(ta, tb).item()
+
+    def project_out_smaller():
+        aa, bb, ab = sums()
+        S, L, ss = (tb, ta, bb) if aa > bb else (ta, tb, aa)
+        k = ab / ss if ss != 0 else 0.0
+        torch.add(L, S, alpha=-k, out=to)
+
+    def equivalent_alpha():
+        nn, mm, nm = sums()
+        res["alpha"], res["scale"] = alpha_from(nn, mm, nm)
+
+    def alphaless_gradient():
+        nn, mm, nm = sums()
+        S, L, ss = (tb, ta, mm) if nn > mm else (ta, tb, nn)
+        k = nm / ss if ss != 0 else 0.0
+        torch.add(L, S, alpha=1.0 - k, out=to)
+
+    return {"vector_projection": vector_projection, "order_by_norm": order_by_norm,
+            "project_out_smaller": project_out_smaller, "equivalent_alpha": equivalent_alpha,
+            "alphaless_gradient": alphaless_gradient}, res
+
+
+def make_numpy(a, b, out):
+    res = {}
+
+    def vector_projection():
+        c = np.dot(a, b) / np.dot(b, b)
+        np.multiply(b, c, out=out)
+
+    def order_by_norm():
+        res["swapped"] = bool(np.dot(a, a) > np.dot(b, b))
+
+    def sums():
+        return float(np.dot(a, a)), float(np.dot(b, b)), float(np.dot(a, b))
+
+    def project_out_smaller():
+        aa, bb, ab = sums()
+        S, L, ss = (b, a, bb) if aa > bb else (a, b, aa)
+        k = ab / ss if ss != 0 else 0.0
+        np.multiply(S, np.float32(-k), out=out)
+        np.add(out, L, out=out)
+
+    def equivalent_alpha():
+        nn, mm, nm = sums()
+        res["alpha"], res["scale"] = alpha_from(nn, mm, nm)
+
+    def alphaless_gradient():
+        nn, mm, nm = sums()
+        S, L, ss = (b, a, mm) if nn > mm else (a, b, nn)
+        k = nm / ss if ss != 0 else 0.0
+        np.multiply(S, np.float32(1.0 - k), out=out)
+        np.add(out, L, out=out)
+
+    return {"vector_projection": vector_projection, "order_by_norm": order_by_norm,
+            "project_out_smaller": project_out_smaller, "equivalent_alpha": equivalent_alpha,
+            "alphaless_gradient": alphaless_gradient}, res
+
+
+VECTOR_OPS = ["vector_projection", "project_out_smaller", "alphaless_gradient"]
+
+
+class Reference:
+    """The exact-enough answers, from float64 copies of the inputs."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a.astype(np.float64), b.astype(np.float64)
+        aa, bb, ab = np.dot(self.a, self.a), np.dot(self.b, self.b), np.dot(self.a, self.b)
+        self.aa, self.bb, self.ab = aa, bb, ab
+        self.swapped = bool(aa > bb)
+        self.alpha = alpha_from(aa, bb, ab)[0]
+
+    def vector(self, op):
+        if op == "vector_projection":
+            return (self.ab / self.bb) * self.b if self.bb else np.zeros_like(self.b)
+        S, L, ss = (self.b, self.a, self.bb) if self.swapped else (self.a, self.b, self.aa)
+        k = self.ab / ss if ss else 0.0
+        if op == "project_out_smaller":
+            return L - k * S
+        return L + (1.0 - k) * S
+
+
+def max_rel(out, want):
+    scale = float(np.max(np.abs(want))) or 1.0
+    return float(np.max(np.abs(out.astype(np.float64) - want))) / scale
+
+
+def alpha_from(nn, mm, nm):
+    swapped = nn > mm
+    ss = mm if swapped else nn
+    k = nm / ss if ss != 0 else 0.0
+    c_noise = 1.0 if swapped else 1.0 - k
+    c_model = 1.0 - k if swapped else 1.0
+    scale = c_noise + c_model
+    return (c_noise / scale if scale != 0 else float("inf")), scale
+
+
+def calibrate(f, min_time):
+    """Calls per sample so that one sample lasts at least min_time."""
+    f()
+    it = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(it):
+            f()
+        dt = time.perf_counter() - t0
+        if dt >= min_time:
+            return it
+        it = max(it * 2, int(it * min_time / max(dt, 1e-9) * 1.1))
+
+
+def sample(f, it):
+    t0 = time.perf_counter()
+    for _ in range(it):
+        f()
+    return (time.perf_counter() - t0) / it
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lib", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6,1e7,6.4e7")
+    ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--min-time", type=float, default=0.05)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+
+    lib = load_library(args.lib)
+    lib.projection_set_num_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    results, checks = [], []
+    rng = np.random.default_rng(42)
+    for n in sizes:
+        x = rng.uniform(-1, 1, n)
+        a = x.astype(np.float32)
+        b = (1.5 * rng.uniform(-1, 1, n) + 0.25 * x).astype(np.float32)
+        del x
+        out_p, out_t, out_n = (np.zeros(n, np.float32) for _ in range(3))
+        pj, pj_res, pj_check = make_projection(lib, a, b, out_p)
+        th, th_res = make_torch(a, b, out_t)
+        nu, nu_res = make_numpy(a, b, out_n)
+        impls = {"projection": pj, "torch": th, "numpy": nu}
+        ref = Reference(a, b)
+        for op in OPS:
+            # Correctness first, against a float64 reference: else the timing means nothing.
+            pj_check(pj[op]())
+            th[op]()
+            nu[op]()
+            if op in VECTOR_OPS:
+                want = ref.vector(op)
+                err = {name: max_rel(o, want) for name, o in
+                       (("projection", out_p), ("torch", out_t), ("numpy", out_n))}
+                del want
+                ok = err["projection"] <= 1e-6
+            elif op == "equivalent_alpha":
+                alpha = pj_res()[0]
+                err = {name: abs(x - ref.alpha) / abs(ref.alpha) for name, x in
+                       (("projection", alpha), ("torch", th_res["alpha"]),
+                        ("numpy", nu_res["alpha"]))}
+                ok = err["projection"] <= 1e-9
+            else:
+                got = {"projection": bool(pj_res()[2]), "torch": th_res["swapped"],
+                       "numpy": nu_res["swapped"]}
+                err = {name: float(g != ref.swapped) for name, g in got.items()}
+                ok = err["projection"] == 0
+            err = {k: float(v) for k, v in err.items()}
+            ok = bool(ok)
+            checks.append({"op": op, "n": n, "error": err, "library_ok": ok})
+            if not ok:
+                print(f"python_bench: the library is off the float64 reference on {op} n={n}: "
+                      f"{err}", file=sys.stderr)
+            iters = {name: calibrate(impl[op], args.min_time) for name, impl in impls.items()}
+            time.sleep(PAUSE)
+            samples = {name: [] for name in impls}
+            for _ in range(args.repetitions):
+                for name, impl in impls.items():
+                    samples[name].append(sample(impl[op], iters[name]))
+                time.sleep(PAUSE)
+            line = [f"{op:20s} n={n:>9d}"]
+            for name in impls:
+                med = statistics.median(samples[name])
+                results.append({"op": op, "n": n, "impl": name, "seconds": med,
+                                "samples": samples[name], "calls_per_sample": iters[name]})
+                line.append(f"{name} {med * 1e6:10.2f} us")
+            pmed = statistics.median(samples["projection"])
+            line.append(f"speedup vs torch {statistics.median(samples['torch']) / pmed:5.2f}x"
+                        f" vs numpy {statistics.median(samples['numpy']) / pmed:5.2f}x")
+            print("  ".join(line), flush=True)
+        del a, b, out_p, out_t, out_n, pj, th, nu, impls, ref
+    meta = {
+        "threads": args.threads,
+        "torch_threads": torch.get_num_threads(),
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "python": sys.version.split()[0],
+        "projection_version": lib.projection_version_string().decode(),
+        "projection_simd_arch": lib.projection_simd_arch().decode(),
+        "projection_threads": lib.projection_get_num_threads(),
+        "repetitions": args.repetitions,
+        "min_time": args.min_time,
+    }
+    with open(args.out, "w") as f:
+        json.dump({"meta": meta, "results": results, "checks": checks}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
