@@ -133,9 +133,12 @@ int clamp_exponent(int e) { return e < -1022 ? -1022 : e > 1023 ? 1023 : e; }
 
 // Coefficients for out = x + c*y or out = c*y. A c that is a normal double is
 // used as it is: one fused rounding, exact wherever the output is. Otherwise
-// (|c| beyond about 2^+-1022, from inputs of very different magnitudes) y is
-// scaled by two exact powers of two and c by their inverse, so that neither c
-// nor c*y leaves the range of double where the output itself does not.
+// (|c| beyond about 2^+-1022, from inputs of very different magnitudes) c is
+// moved to the nearer end of double's normal range and y is scaled by the
+// rest, in two exact powers of two. Scaling y by as little as possible keeps
+// y*q exact for a tiny c and finite for a huge one wherever x + c*y is finite:
+// then c*y may exceed DBL_MAX by a few bits before x cancels it, which the
+// fused multiply-add (or SSE2's half-scale redo) absorbs.
 template <class T>
 Coeffs output_coeffs(ld c, std::size_t n) {
   Coeffs k{static_cast<double>(c)};
@@ -147,10 +150,17 @@ Coeffs output_coeffs(ld c, std::size_t n) {
     k.narrow = std::is_same_v<T, float> && (c == 0 || (mag >= FLT_MIN && mag <= FLT_MAX));
     return k;
   }
-  const int m = std::ilogb(c), m1 = clamp_exponent(m), m2 = clamp_exponent(m - m1);
-  k.qy = std::ldexp(1.0, m1);
-  k.qy2 = std::ldexp(1.0, m2);
-  k.c = static_cast<double>(std::ldexp(c, -(m1 + m2)));
+  // 2^1022, not 2^1023: c rounded to double must stay finite.
+  const int m = std::ilogb(c), ec = m > 0 ? 1022 : -1022, q = m - ec;
+  const int q1 = clamp_exponent(q), q2 = clamp_exponent(q - q1);
+  k.qy = std::ldexp(1.0, q1);
+  k.qy2 = std::ldexp(1.0, q2);
+  // Beyond two such powers the product is 0 or inf anyway for every nonzero
+  // y; a finite c keeps y = 0 giving x (not inf*0 = NaN).
+  const ld cq = std::ldexp(c, -(q1 + q2));
+  k.c = static_cast<double>(std::fabs(cq) >= 0x1p1023L ? std::copysign(0x1p1022L, c)
+                            : std::fabs(cq) < 0x1p-1022L ? std::copysign(0x1p-1022L, c)
+                                                         : cq);
   return k;
 }
 

@@ -375,6 +375,25 @@ TEST_CASE("magnitudes far apart inside one call stay exact elementwise", "[ops]"
     CHECK(std::isfinite(out[1]));
     check_all(a, b);
   }
+  SECTION("double: k beyond double's range and k*S beyond DBL_MAX, cancelled by L") {
+    // Found by fuzzing: y was scaled by k's whole exponent and overflowed.
+    const std::vector<double> a = {-DBL_MAX, -1.7976931348623155e308},
+                              b = {-9.4801316124018387e-320, -DBL_MIN};
+    std::vector<double> out(2);
+    REQUIRE(projection_project_out_smaller_f64(a.data(), b.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(std::isfinite(out[1]));
+    CHECK(out[1] > 7e296);
+    check_all(a, b);
+  }
+  SECTION("double: k below double's range keeps every bit of k*y") {
+    // k = 2^-1100 (1 + 2^-40), applied through powers of two: k*b is exact.
+    const std::vector<double> a = {0x1p-550 * (1 + 0x1p-40), 0}, b = {0x1p550, 0x1p550 * (1 + 0x1p-52)};
+    check_all(a, b);
+    std::vector<double> out(2);
+    REQUIRE(projection_vector_projection_f64(a.data(), b.data(), 2, out.data()) == PROJECTION_OK);
+    CHECK(out[0] > 0);
+    CHECK(out[1] > 0);
+  }
   SECTION("float: c*S beyond FLT_MAX while L + c*S is not") {
     // S = b, L = a, k = -4: alphaless = L + 5 S, whose first element is FLT_MAX/4.
     const std::vector<float> a = {-FLT_MAX, FLT_MAX / 2}, b = {FLT_MAX / 4, 0};
