@@ -140,18 +140,19 @@ inline void pad_tail(T (&dst)[kLanes], const T* src, std::size_t m) {
 
 // ---- reductions
 
-template <class A, class T>
+template <class A, class T, GramParts P>
 Gram gram(const T* a, const T* b, std::size_t n) {
   using B = dbatch<A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
+  constexpr bool kAA = P != GramParts::kOntoB, kAB = P != GramParts::kSquares;
   B saa[R], sbb[R], sab[R];
   for (std::size_t r = 0; r < R; ++r) saa[r] = sbb[r] = sab[r] = B(0.0);
   auto step = [&](const T* pa, const T* pb) {
     for (std::size_t r = 0; r < R; ++r) {
       const B x = load_d(A{}, pa + r * W), y = load_d(A{}, pb + r * W);
-      saa[r] = fmadd(A{}, x, x, saa[r]);
+      if constexpr (kAA) saa[r] = fmadd(A{}, x, x, saa[r]);
       sbb[r] = fmadd(A{}, y, y, sbb[r]);
-      sab[r] = fmadd(A{}, x, y, sab[r]);
+      if constexpr (kAB) sab[r] = fmadd(A{}, x, y, sab[r]);
     }
   };
   std::size_t i = 0;
@@ -162,7 +163,7 @@ Gram gram(const T* a, const T* b, std::size_t n) {
     pad_tail(tb, b + i, n - i);
     step(ta, tb);
   }
-  return {lanes_sum<A>(saa), lanes_sum<A>(sbb), lanes_sum<A>(sab)};
+  return {kAA ? lanes_sum<A>(saa) : 0.0, lanes_sum<A>(sbb), kAB ? lanes_sum<A>(sab) : 0.0};
 }
 
 template <class A, class T>
@@ -315,7 +316,9 @@ void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
 
 template <class A, class T>
 constexpr TypedKernels<T> typed_kernels() {
-  return {&gram<A, T>, &abs_stats<A, T>, &scale<A, T>, &axpy<A, T>};
+  return {{&gram<A, T, GramParts::kAll>, &gram<A, T, GramParts::kSquares>,
+           &gram<A, T, GramParts::kOntoB>},
+          &abs_stats<A, T>, &scale<A, T>, &axpy<A, T>};
 }
 
 }  // namespace

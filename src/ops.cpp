@@ -45,10 +45,10 @@ projection_status check_vector_args(const T* a, const T* b, std::size_t n, const
 // ---------------------------------------------------------------- reductions
 
 template <class T>
-Gram reduce_gram(const T* a, const T* b, std::size_t n) {
-  const auto& k = kernels<T>();
+Gram reduce_gram(const T* a, const T* b, std::size_t n, GramParts parts) {
+  const auto gram = kernels<T>().gram[static_cast<int>(parts)];
   return reduce_chunks<Gram>(
-      blocking(n), [&](std::size_t lo, std::size_t m) { return k.gram(a + lo, b + lo, m); },
+      blocking(n), [&](std::size_t lo, std::size_t m) { return gram(a + lo, b + lo, m); },
       [](Gram x, Gram y) { return Gram{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Gram{0, 0, 0});
 }
 
@@ -65,7 +65,8 @@ AbsStats reduce_stats(const T* x, std::size_t n) {
       AbsStats{0, 0, HUGE_VAL, 0, 0});
 }
 
-// a.a, b.b and a.b, at the full range of long double.
+// a.a, b.b and a.b (those asked for; the others 0 or any value), at the full
+// range of long double.
 struct Sums {
   ld aa, bb, ab;
   double nonfinite = 0;  // extended pass only: sum of (x - x), NaN if any input is not finite
@@ -107,15 +108,21 @@ constexpr double kSafeLow = 0x1p-900;
 
 bool trusted(double sum) { return std::fabs(sum) >= kSafeLow && std::fabs(sum) <= DBL_MAX; }
 
+// Every variant sees every element: b_i*b_i covers b, and a non-finite a_i
+// makes a_i*a_i or a_i*b_i (Inf*0 = NaN) non-finite.
 template <class T>
-projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s) {
-  const Gram g = reduce_gram(a, b, n);
+projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s,
+                            GramParts parts = GramParts::kAll) {
+  const Gram g = reduce_gram(a, b, n, parts);
+  const bool has_aa = parts != GramParts::kOntoB, has_ab = parts != GramParts::kSquares;
   if constexpr (std::is_same_v<T, float>) {
     // Products of floats are exact in double and can neither overflow nor
     // underflow: a non-finite sum means a non-finite input.
-    if (!std::isfinite(g.aa) || !std::isfinite(g.bb)) return PROJECTION_ERR_NONFINITE;
+    if (!std::isfinite(g.aa) || !std::isfinite(g.bb) || !std::isfinite(g.ab))
+      return PROJECTION_ERR_NONFINITE;
     s = {g.aa, g.bb, g.ab};
-  } else if (n == 0 || (trusted(g.aa) && trusted(g.bb) && trusted(g.ab))) {
+  } else if (n == 0 || ((!has_aa || trusted(g.aa)) && trusted(g.bb) &&
+                        (!has_ab || trusted(g.ab)))) {
     s = {g.aa, g.bb, g.ab};
   } else {
     // Rare: a non-finite input, elements beyond about 1e+-150, a zero vector
@@ -249,7 +256,7 @@ projection_status vector_projection(const T* a, const T* b, std::size_t n, T* ou
   if (auto st = check_vector_args(a, b, n, out)) return st;
   if (n == 0) return PROJECTION_OK;
   Sums s;
-  if (auto st = gram_sums(a, b, n, s)) return st;
+  if (auto st = gram_sums(a, b, n, s, GramParts::kOntoB)) return st;
   const ld k = s.bb == 0 ? ld(0) : s.ab / s.bb;
   run_scale(b, n, out, output_coeffs<T>(k, n));
   return PROJECTION_OK;
@@ -263,7 +270,7 @@ projection_status order_by_norm(const T* a, const T* b, std::size_t n, double or
   ld na, nb;
   if (ord == 2) {
     Sums s;
-    if (auto st = gram_sums(a, b, n, s)) return st;
+    if (auto st = gram_sums(a, b, n, s, GramParts::kSquares)) return st;
     na = std::sqrt(s.aa);
     nb = std::sqrt(s.bb);
   } else {

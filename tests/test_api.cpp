@@ -54,16 +54,18 @@ void check_vector_op_errors(Op op) {
     // NULL is reported before overlap.
     CHECK(op(nullptr, x.b.data(), n - 1, x.b.data() + 1) == PROJECTION_ERR_NULL);
   }
-  SECTION("NaN or Inf anywhere, in either input") {
+  SECTION("NaN or Inf anywhere, in either input, facing a zero or not") {
+    // Facing a zero: the only product of the bad element may be Inf*0.
     for (T bad : {T(NAN), T(INFINITY), T(-INFINITY)})
       for (std::size_t at : {std::size_t{0}, n / 2, n - 1})
-        for (int which = 0; which < 2; ++which) {
+        for (int which = 0; which < 4; ++which) {
           Buffers<T> y(n);
-          (which ? y.b : y.a)[at] = bad;
+          (which % 2 ? y.b : y.a)[at] = bad;
+          if (which >= 2) (which % 2 ? y.a : y.b)[at] = T(0);
           CHECK(op(y.a.data(), y.b.data(), n, y.out.data()) == PROJECTION_ERR_NONFINITE);
           CHECK(y.out_untouched());
           // In place over the other input: that input is left as it was.
-          auto& other = which ? y.a : y.b;
+          auto& other = which % 2 ? y.a : y.b;
           const auto before = other;
           CHECK(op(y.a.data(), y.b.data(), n, other.data()) == PROJECTION_ERR_NONFINITE);
           CHECK(same_bits(other, before));
