@@ -10,8 +10,9 @@
  *    in both. Buffers are flat arrays of `n` elements (a tensor of any shape, flattened).
  *  - Scalars (norms, alpha, scale) are returned as `double` for both element types.
  *  - `float` input is reduced in `double`; `double` input is reduced with blocked
- *    multi-accumulator summation and rescaled by powers of two when squares would
- *    overflow or underflow, so any finite input gives a finite, accurate answer.
+ *    multi-accumulator summation, redone in extended precision (x87 `long double`)
+ *    when squares would overflow or underflow, so any finite input gives an accurate
+ *    answer. A result beyond the range of `double` is returned as +-inf.
  *  - Determinism: results are bitwise identical for any thread count and any buffer
  *    alignment. For `float` input the scalar results are also identical on every
  *    instruction set (SSE2, AVX2, AVX-512).
