@@ -26,6 +26,8 @@ struct Gram {
 // element, which matters in cache. Sums left out are 0; the ones computed are
 // bitwise the same whichever variant computes them.
 enum class GramParts { kAll, kSquares /* aa, bb */, kOntoB /* ab, bb */, kCount };
+constexpr bool has_aa(GramParts p) { return p != GramParts::kOntoB; }
+constexpr bool has_ab(GramParts p) { return p != GramParts::kSquares; }
 
 // Per-buffer statistics for norms other than the 2-norm and for rescaling.
 struct AbsStats {

@@ -144,7 +144,7 @@ template <class A, class T, GramParts P>
 Gram gram(const T* a, const T* b, std::size_t n) {
   using B = dbatch<A>;
   constexpr std::size_t W = B::size, R = kLanes / W;
-  constexpr bool kAA = P != GramParts::kOntoB, kAB = P != GramParts::kSquares;
+  constexpr bool kAA = has_aa(P), kAB = has_ab(P);
   B saa[R], sbb[R], sab[R];
   for (std::size_t r = 0; r < R; ++r) saa[r] = sbb[r] = sab[r] = B(0.0);
   auto step = [&](const T* pa, const T* pb) {

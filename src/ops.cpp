@@ -114,15 +114,14 @@ template <class T>
 projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s,
                             GramParts parts = GramParts::kAll) {
   const Gram g = reduce_gram(a, b, n, parts);
-  const bool has_aa = parts != GramParts::kOntoB, has_ab = parts != GramParts::kSquares;
   if constexpr (std::is_same_v<T, float>) {
     // Products of floats are exact in double and can neither overflow nor
     // underflow: a non-finite sum means a non-finite input.
     if (!std::isfinite(g.aa) || !std::isfinite(g.bb) || !std::isfinite(g.ab))
       return PROJECTION_ERR_NONFINITE;
     s = {g.aa, g.bb, g.ab};
-  } else if (n == 0 || ((!has_aa || trusted(g.aa)) && trusted(g.bb) &&
-                        (!has_ab || trusted(g.ab)))) {
+  } else if (n == 0 || ((!has_aa(parts) || trusted(g.aa)) && trusted(g.bb) &&
+                        (!has_ab(parts) || trusted(g.ab)))) {
     s = {g.aa, g.bb, g.ab};
   } else {
     // Rare: a non-finite input, elements beyond about 1e+-150, a zero vector
