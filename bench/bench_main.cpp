@@ -7,6 +7,9 @@
 // Extra flags (before Google Benchmark's own):
 //   --accuracy_out=FILE   run the accuracy/agreement check, write JSON, exit
 //   --max_n=N             skip sizes above N (quick runs)
+//   --min_n=N             skip sizes below N
+//   --threads=1,2,4,...   thread counts to measure (default: 1 and all threads); the
+//                         thread-scaling run of the report uses 1,2,4,8,16
 //   --rounds=R            measure everything R times, round-robin per n (default 1);
 //                         use this rather than --benchmark_repetitions, which would
 //                         run the repetitions of one benchmark back to back
@@ -244,17 +247,50 @@ void register_type(const std::vector<std::size_t> &sizes, const std::vector<int>
 }
 
 }  // namespace
+
+// The processor's name, for the report: Google Benchmark's context lacks it, and the
+// thread-scaling run is made on another machine than the one that writes the report.
+std::string cpu_model() {
+  std::FILE *f = std::fopen("/proc/cpuinfo", "r");
+  if (!f) return "unknown";
+  char line[512];
+  std::string model = "unknown";
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, "model name", 10) != 0) continue;
+    const char *colon = std::strchr(line, ':');
+    if (!colon) continue;
+    model = colon + 1 + (colon[1] == ' ');
+    while (!model.empty() && (model.back() == '\n' || model.back() == ' ')) model.pop_back();
+    break;
+  }
+  std::fclose(f);
+  return model;
+}
 }  // namespace pbench
 
 int main(int argc, char **argv) {
   std::string accuracy_out;
-  double max_n = 1e300;
+  double max_n = 1e300, min_n = 0;
   int rounds = 1;
+  std::vector<int> thread_counts;
   std::vector<char *> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--accuracy_out=", 15) == 0) accuracy_out = argv[i] + 15;
     else if (std::strncmp(argv[i], "--max_n=", 8) == 0) max_n = std::atof(argv[i] + 8);
+    else if (std::strncmp(argv[i], "--min_n=", 8) == 0) min_n = std::atof(argv[i] + 8);
     else if (std::strncmp(argv[i], "--rounds=", 9) == 0) rounds = std::atoi(argv[i] + 9);
+    else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
+      for (char *p = argv[i] + 10; *p;) {
+        char *end = nullptr;
+        long t = std::strtol(p, &end, 10);
+        if (end == p || t < 1) {
+          std::fprintf(stderr, "projection_bench: bad --threads list '%s'\n", argv[i] + 10);
+          return 1;
+        }
+        thread_counts.push_back(static_cast<int>(t));
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
     else rest.push_back(argv[i]);
   }
   if (!accuracy_out.empty()) return pbench::run_accuracy(accuracy_out) == 0 ? 0 : 1;
@@ -264,10 +300,12 @@ int main(int argc, char **argv) {
 
   std::vector<std::size_t> sizes;
   for (double n : {1e3, 1e4, 1e5, 1e6, 1e7, 6.4e7})
-    if (n <= max_n) sizes.push_back(static_cast<std::size_t>(n));
+    if (n <= max_n && n >= min_n) sizes.push_back(static_cast<std::size_t>(n));
   const int all = omp_get_max_threads();
-  std::vector<int> thread_counts{1};
-  if (all > 1) thread_counts.push_back(all);
+  if (thread_counts.empty()) {
+    thread_counts.push_back(1);
+    if (all > 1) thread_counts.push_back(all);
+  }
 
   benchmark::AddCustomContext("projection_version", projection_version_string());
   benchmark::AddCustomContext("projection_simd_arch", projection_simd_arch());
@@ -277,6 +315,7 @@ int main(int argc, char **argv) {
                                                    std::to_string(EIGEN_MAJOR_VERSION) + "." +
                                                    std::to_string(EIGEN_MINOR_VERSION));
   benchmark::AddCustomContext("compiler", __VERSION__);
+  benchmark::AddCustomContext("cpu_model", pbench::cpu_model());
 
   benchmark::AddCustomContext("rounds", std::to_string(rounds));
   pbench::register_type<float>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
