@@ -11,7 +11,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 
 OPS = ["vector_projection", "order_by_norm", "project_out_smaller", "equivalent_alpha",
@@ -125,11 +124,12 @@ class Cpp:
     def get(self, what, ty, impl, thr, n):
         return self.t.get((what, ty, impl, thr, n))
 
-    def op(self, op, ty, impl, thr, n):
+    def op(self, op, ty, impl, thr, n, table=None):
         # Peers that do not thread (plain loops, Eigen) run the same at every budget.
-        v = self.get(op, ty, impl, thr, n)
+        table = self.t if table is None else table
+        v = table.get((op, ty, impl, thr, n))
         if v is None and impl in ("scalar", "eigen"):
-            v = self.get(op, ty, impl, 1, n)
+            v = table.get((op, ty, impl, 1, n))
         return v
 
     def contended(self, ty, n, thr):
@@ -143,14 +143,10 @@ class Cpp:
         return bool(one and many and many > 2 * one + 50e-6)
 
     def best_op(self, op, ty, impl, thr, n):
-        v = self.best.get((op, ty, impl, thr, n))
-        if v is None and impl in ("scalar", "eigen"):
-            v = self.best.get((op, ty, impl, 1, n))
-        return v
+        return self.op(op, ty, impl, thr, n, self.best)
 
     def best_roof(self, op, ty, thr, n, any_threads=False):
-        parts = [self.roof_kernel(k, ty, thr, n, self.best, any_threads) for k in ROOF_PASSES[op]]
-        return None if any(p is None for p in parts) else sum(parts)
+        return self.roof(op, ty, thr, n, any_threads, self.best)
 
     def roof_kernel(self, k, ty, thr, n, table=None, any_threads=False):
         # A pass's roofline with `thr` threads: its fastest variant (plain / double dot /
@@ -163,8 +159,8 @@ class Cpp:
         vals = [v for v in vals if v is not None]
         return min(vals) if vals else None
 
-    def roof(self, op, ty, thr, n, any_threads=False):
-        parts = [self.roof_kernel(k, ty, thr, n, any_threads=any_threads) for k in ROOF_PASSES[op]]
+    def roof(self, op, ty, thr, n, any_threads=False, table=None):
+        parts = [self.roof_kernel(k, ty, thr, n, table, any_threads) for k in ROOF_PASSES[op]]
         return None if any(p is None for p in parts) else sum(parts)
 
     def bytes(self, op, ty, n):
@@ -197,17 +193,6 @@ def ratio(peer, ours):
 
 def f2(x, nd=2, suffix=""):
     return "—" if x is None else f"{x:.{nd}f}{suffix}"
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def op_table(c, op, ty):
@@ -609,7 +594,7 @@ def main():
               "Every figure below is the median of the rounds of one run; every ✓/✗ is "
               "computed from them.")
     md.append("")
-    md.append(f"- Machine: {cpu_model()}, {ctx.get('num_cpus', '?')} CPUs "
+    md.append(f"- Machine: {ctx.get('cpu_model', '?')}, {ctx.get('num_cpus', '?')} CPUs "
               f"(all threads = {A}), caches: "
               + ", ".join(f"L{cch['level']} {cch['size'] // 1024} KiB"
                           for cch in ctx.get("caches", []) if cch.get("type") != "Instruction"))
