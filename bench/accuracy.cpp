@@ -22,6 +22,7 @@ using q = __float128;
 
 struct Ref {
   long double na, nb, alpha, scale, k;
+  long double ab, bb;  // for vector_projection's (a.b / b.b) b
   bool swapped;
 };
 
@@ -37,6 +38,8 @@ Ref reference(const Buffers<T> &B) {
   Ref r{};
   r.na = std::sqrt(static_cast<long double>(aa));
   r.nb = std::sqrt(static_cast<long double>(bb));
+  r.ab = static_cast<long double>(ab);
+  r.bb = static_cast<long double>(bb);
   r.swapped = aa > bb;
   const q ss = r.swapped ? bb : aa;
   const q k = ss == 0 ? q(0) : ab / ss;
@@ -56,19 +59,9 @@ template <class T>
 long double vec_err(const Buffers<T> &B, const Ref &r, Op op) {
   const T *S = r.swapped ? B.b : B.a, *L = r.swapped ? B.a : B.b;
   long double emax = 0, rmax = 0;
-  long double bb = 0, ab = 0;
-  if (op == Op::vector_projection) {  // (a.b / b.b) b
-    q qbb = 0, qab = 0;
-    for (std::size_t i = 0; i < B.n; ++i) {
-      qbb += q(B.b[i]) * q(B.b[i]);
-      qab += q(B.a[i]) * q(B.b[i]);
-    }
-    bb = static_cast<long double>(qbb);
-    ab = static_cast<long double>(qab);
-  }
   for (std::size_t i = 0; i < B.n; ++i) {
     long double want;
-    if (op == Op::vector_projection) want = bb == 0 ? 0 : (ab / bb) * B.b[i];
+    if (op == Op::vector_projection) want = r.bb == 0 ? 0 : (r.ab / r.bb) * B.b[i];
     else if (op == Op::project_out_smaller) want = L[i] - r.k * S[i];
     else want = L[i] + (1 - r.k) * S[i];
     emax = std::fmax(emax, std::fabs(B.out[i] - want));
