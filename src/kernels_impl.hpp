@@ -368,33 +368,45 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
     pad_group(ta, 0, body_a + groups * kLanes, tail);
     pad_group(tb, 0, body_b + groups * kLanes, tail);
   }
-  for (std::size_t off = 0; off < kLanes; off += L) {
-    D saa[R], sbb[R], sab[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (Fresh) {
-        saa[r] = sbb[r] = sab[r] = v::zero();
-      } else {
-        if constexpr (kAA) saa[r] = v::load(st.aa + off + r * W);
-        sbb[r] = v::load(st.bb + off + r * W);
-        if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
-      }
-    }
-    auto step = [&](const T* pa, const T* pb) {
+  // The groups in order: the padded head, the body, the padded tail. With more
+  // than one pass, they go in chunks that stay in the L1 cache between passes.
+  const std::size_t total = groups + (head ? 1 : 0) + (tail ? 1 : 0);
+  constexpr std::size_t kChunk = L == kLanes ? ~std::size_t{0} : 64;
+  auto group = [&](std::size_t q, const T*& pa, const T*& pb) {
+    if (head && q == 0) pa = ha, pb = hb;
+    else if (tail && q + 1 == total) pa = ta, pb = tb;
+    else pa = body_a + (q - (head ? 1 : 0)) * kLanes, pb = body_b + (q - (head ? 1 : 0)) * kLanes;
+  };
+  for (std::size_t q0 = 0; q0 < total || (q0 == 0 && Fresh); q0 += kChunk) {
+    const std::size_t q1 = total - q0 < kChunk ? total : q0 + kChunk;
+    for (std::size_t off = 0; off < kLanes; off += L) {
+      D saa[R], sbb[R], sab[R];
       for (std::size_t r = 0; r < R; ++r) {
-        const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
-        if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
-        sbb[r] = v::madd(y, y, sbb[r]);
-        if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+        if (Fresh && q0 == 0) {
+          saa[r] = sbb[r] = sab[r] = v::zero();
+        } else {
+          if constexpr (kAA) saa[r] = v::load(st.aa + off + r * W);
+          sbb[r] = v::load(st.bb + off + r * W);
+          if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
+        }
       }
-    };
-    if (head) step(ha, hb);
-    for (std::size_t g = 0; g < groups; ++g) step(body_a + g * kLanes, body_b + g * kLanes);
-    if (tail) step(ta, tb);
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);
-      v::store_lanes(st.bb + off + r * W, sbb[r]);
-      if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
+      for (std::size_t q = q0; q < q1; ++q) {
+        const T *pa, *pb;
+        group(q, pa, pb);
+        for (std::size_t r = 0; r < R; ++r) {
+          const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
+          if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
+          sbb[r] = v::madd(y, y, sbb[r]);
+          if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+        }
+      }
+      for (std::size_t r = 0; r < R; ++r) {
+        if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);
+        v::store_lanes(st.bb + off + r * W, sbb[r]);
+        if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
+      }
     }
+    if (q1 == total) break;
   }
   if (!close) return {0, 0, 0};
   return {kAA ? lanes_tree<A>(st.aa) : 0.0, lanes_tree<A>(st.bb), kAB ? lanes_tree<A>(st.ab) : 0.0};
