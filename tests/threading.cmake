@@ -64,8 +64,12 @@ endforeach()
 set_tests_properties(${_threading_tests} PROPERTIES LABELS threading TIMEOUT 120)
 
 # Mixed runtimes: the test program is compiled by clang against LLVM's libomp (the
-# library itself stays GCC + libgomp). Registered only where both exist.
+# library itself stays GCC + libgomp). Registered only where both exist, and not in a
+# sanitizer build (a clang program cannot load a library built with GCC's ASan).
 find_program(PROJECTION_CLANG NAMES clang clang-16 clang-15 clang-14)
+if("${CMAKE_C_FLAGS} ${CMAKE_CXX_FLAGS} ${CMAKE_SHARED_LINKER_FLAGS}" MATCHES "-fsanitize")
+  set(PROJECTION_CLANG "")
+endif()
 if(PROJECTION_CLANG)
   execute_process(COMMAND ${PROJECTION_CLANG} -print-resource-dir
     OUTPUT_VARIABLE _clang_resource OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
@@ -94,5 +98,6 @@ if(PROJECTION_CLANG AND PROJECTION_LIBOMP AND OpenMP_gomp_LIBRARY)
       LABELS threading TIMEOUT 120)
   endforeach()
 else()
-  message(STATUS "threading.mixed_runtimes: no clang with LLVM libomp found; test not registered")
+  message(STATUS "threading.mixed_runtimes: not registered (no clang with LLVM libomp, "
+                 "or a sanitizer build)")
 endif()
