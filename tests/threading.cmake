@@ -15,6 +15,12 @@
 find_package(Threads REQUIRED)
 set(_threading ${CMAKE_CURRENT_LIST_DIR}/threading)
 set(_threading_tests)
+# Seconds a forked child may take before it counts as hung: 10 s is over 100 times a
+# Release child's time; a sanitizer build is some 20 times slower.
+set(_fork_limit 10)
+if("${CMAKE_C_FLAGS} ${CMAKE_CXX_FLAGS}" MATCHES "-fsanitize")
+  set(_fork_limit 30)
+endif()
 
 foreach(kind shared static)
   add_executable(projection_fork_test_${kind} ${_threading}/fork.c)
@@ -26,15 +32,15 @@ foreach(kind shared static)
     set(_lib projection_static)
   endif()
   target_link_libraries(projection_fork_test_${kind} PRIVATE ${_lib} Threads::Threads m)
-  add_test(NAME "threading.fork[${kind}]" COMMAND projection_fork_test_${kind} 10)
-  set_tests_properties("threading.fork[${kind}]" PROPERTIES LABELS threading TIMEOUT 120)
+  add_test(NAME "threading.fork[${kind}]" COMMAND projection_fork_test_${kind})
+  list(APPEND _threading_tests "threading.fork[${kind}]")
 endforeach()
 
 add_executable(projection_fork_fallback_test ${_threading}/fork_fallback.cpp)
 target_include_directories(projection_fork_fallback_test PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(projection_fork_fallback_test PRIVATE projection_static Threads::Threads)
 add_test(NAME threading.fork_fallback COMMAND projection_fork_fallback_test)
-set_tests_properties(threading.fork_fallback PROPERTIES LABELS threading TIMEOUT 120)
+list(APPEND _threading_tests threading.fork_fallback)
 
 find_package(OpenMP REQUIRED COMPONENTS C)
 foreach(kind shared static)
@@ -55,13 +61,13 @@ endforeach()
 add_test(NAME threading.nested COMMAND projection_threads_test_shared nested)
 add_test(NAME threading.stack_64k COMMAND projection_threads_test_shared stack)
 list(APPEND _threading_tests threading.nested threading.stack_64k)
+set_tests_properties(${_threading_tests} PROPERTIES LABELS threading TIMEOUT 120
+  ENVIRONMENT "PROJECTION_TEST_FORK_LIMIT=${_fork_limit}")
 foreach(value 0 abc -3)
   add_test(NAME "threading.omp_num_threads[${value}]" COMMAND projection_threads_test_shared env)
-  set_tests_properties("threading.omp_num_threads[${value}]" PROPERTIES
-    ENVIRONMENT "OMP_NUM_THREADS=${value}")
-  list(APPEND _threading_tests "threading.omp_num_threads[${value}]")
+  set_tests_properties("threading.omp_num_threads[${value}]" PROPERTIES LABELS threading
+    TIMEOUT 120 ENVIRONMENT "OMP_NUM_THREADS=${value}")
 endforeach()
-set_tests_properties(${_threading_tests} PROPERTIES LABELS threading TIMEOUT 120)
 
 # Mixed runtimes: the test program is compiled by clang against LLVM's libomp (the
 # library itself stays GCC + libgomp). Registered only where both exist, and not in a
@@ -95,7 +101,7 @@ if(PROJECTION_CLANG AND PROJECTION_LIBOMP AND OpenMP_gomp_LIBRARY)
     add_custom_target(projection_mixed_runtimes_test_${order} ALL DEPENDS ${_mixed})
     add_test(NAME "threading.mixed_runtimes[${order}]" COMMAND ${_mixed})
     set_tests_properties("threading.mixed_runtimes[${order}]" PROPERTIES
-      LABELS threading TIMEOUT 120)
+      LABELS threading TIMEOUT 120 ENVIRONMENT "PROJECTION_TEST_FORK_LIMIT=${_fork_limit}")
   endforeach()
 else()
   message(STATUS "threading.mixed_runtimes: not registered (no clang with LLVM libomp, "

@@ -30,6 +30,14 @@ typedef struct {
   int status;                 /* the first status other than PROJECTION_OK, else OK */
 } results;
 
+/* Seconds a forked child may take before it counts as hung: PROJECTION_TEST_FORK_LIMIT
+ * (ctest sets it: 10, or 30 in a sanitizer build), else 10. */
+static double fork_limit(void) {
+  const char *v = getenv("PROJECTION_TEST_FORK_LIMIT");
+  double s = v ? atof(v) : 0.0;
+  return s > 0 ? s : 10.0;
+}
+
 static void *xmalloc(size_t bytes) {
   void *p = malloc(bytes);
   if (!p) { fprintf(stderr, "out of memory (%zu bytes)\n", bytes); exit(2); }

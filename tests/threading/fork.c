@@ -4,7 +4,7 @@
  * and give results bitwise equal to the parent's. A child that hangs is killed when
  * its time is up and the test fails (it never stalls).
  *
- * Usage: projection_fork_test [seconds]   (per child; default 10)
+ * Usage: projection_fork_test   (the time limit per child: fork_limit() in common.h)
  * Exit status 0 when everything passed, 1 otherwise. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,7 +20,7 @@
 
 static inputs in;
 static results parent_results; /* the children inherit these through fork() */
-static double limit = 10.0;
+static double limit;
 static int failures = 0;
 
 static double now(void) {
@@ -124,13 +124,12 @@ static void *from_second_thread(void *arg) {
   return NULL;
 }
 
-int main(int argc, char **argv) {
+int main(void) {
   results serial;
   const char *d;
   pthread_t t;
   int thread_bad = 0;
-  if (argc > 1) limit = atof(argv[1]);
-  if (!(limit > 0)) limit = 10.0;
+  limit = fork_limit();
 
   make_inputs(&in, LARGE_N);
   alloc_results(&parent_results, in.n);

@@ -36,15 +36,16 @@ int check_here(const char* who, int want_threads) {
   return d != nullptr;
 }
 
-// 0 when `pid` exits with status 0 within 10 s; kills it otherwise.
+// 0 when `pid` exits with status 0 within the limit; kills it otherwise.
 int wait_for(pid_t pid, const char* who) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const double limit = fork_limit();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
   int st = 0;
   while (waitpid(pid, &st, WNOHANG) != pid) {
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       waitpid(pid, &st, 0);
-      std::printf("%s: FAIL: no answer within 10 s (hung), killed\n", who);
+      std::printf("%s: FAIL: no answer within %.0f s (hung), killed\n", who, limit);
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -66,7 +67,7 @@ int child() {
   std::fflush(stdout);
   const pid_t pid = fork();
   if (pid == 0) {
-    alarm(15);
+    alarm(static_cast<unsigned>(fork_limit()) + 5);
     _exit(check_here("grandchild of the marked thread", 1));
   }
   bad |= wait_for(pid, "grandchild");
@@ -90,7 +91,7 @@ int main() {
   std::fflush(stdout);
   const pid_t pid = fork();
   if (pid == 0) {
-    alarm(30);
+    alarm(2 * static_cast<unsigned>(fork_limit()) + 5);
     _exit(child());
   }
   int bad = wait_for(pid, "child");

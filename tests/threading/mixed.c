@@ -91,7 +91,7 @@ int main(void) {
   pid = fork();
   if (pid == 0) {
     int child_bad;
-    alarm(10);
+    alarm((unsigned)fork_limit());
     child_bad = check("in a forked child");
 #pragma omp parallel num_threads(2) reduction(| : child_bad)
     child_bad |= check("in a forked child, inside a libomp region");

@@ -104,6 +104,7 @@ static int own_team_fork(void) {
   volatile int team = 0;
   pid_t pid;
   int st = 0, waited = 0;
+  const double limit = fork_limit();
   struct timespec tick = {0, 10 * 1000 * 1000};
 #pragma omp parallel num_threads(4)
   {
@@ -115,7 +116,7 @@ static int own_team_fork(void) {
   if (pid < 0) { perror("fork"); return 1; }
   if (pid == 0) {
     int bad, t;
-    alarm(15);
+    alarm((unsigned)limit + 5);
     projection_set_num_threads(4);
     t = projection_get_num_threads();
     bad = check("the child's call", &large, &ref_large);
@@ -124,10 +125,11 @@ static int own_team_fork(void) {
     _exit(bad || t != 4);
   }
   while (waitpid(pid, &st, WNOHANG) != pid) {
-    if (++waited > 1000) { /* 10 s */
+    if (++waited > 100 * limit) { /* 10 ms a tick */
       kill(pid, SIGKILL);
       waitpid(pid, &st, 0);
-      printf("FAIL: own-team-fork: the child did not finish within 10 s (hung), killed\n");
+      printf("FAIL: own-team-fork: the child did not finish within %.0f s (hung), killed\n",
+             limit);
       return 1;
     }
     nanosleep(&tick, NULL);
