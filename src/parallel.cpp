@@ -3,7 +3,6 @@
 #include <omp.h>
 
 #include <atomic>
-#include <mutex>
 
 #include "fork.hpp"
 #include "threads.hpp"
@@ -12,7 +11,6 @@ namespace projection::detail {
 
 namespace {
 std::atomic<int> g_threads{0};  // 0: the OpenMP default
-std::mutex g_merge;
 }  // namespace
 
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : 0, std::memory_order_relaxed); }
@@ -39,8 +37,5 @@ void run_items(std::size_t count, int threads, void (*f)(void* ctx, std::size_t 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (long long i = 0; i < n; ++i) f(ctx, static_cast<std::size_t>(i));
 }
-
-void lock_merge() { g_merge.lock(); }
-void unlock_merge() { g_merge.unlock(); }
 
 }  // namespace projection::detail

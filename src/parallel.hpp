@@ -53,8 +53,4 @@ void for_each_item(std::size_t count, int threads, F&& f) {
   run_items(count, threads, [](void* ctx, std::size_t i) { (*static_cast<F*>(ctx))(i); }, &f);
 }
 
-// A mutex for merging per-thread results.
-void lock_merge();
-void unlock_merge();
-
 }  // namespace projection::detail

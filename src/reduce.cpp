@@ -2,6 +2,7 @@
 
 #include <cfloat>
 #include <cmath>
+#include <mutex>
 #include <type_traits>
 
 #include "convert.hpp"
@@ -37,15 +38,15 @@ void parallel_blocks(const Segments<T>& s, Acc& total, OnBlock&& on_block, Merge
     }
   };
   const int threads = blocks > 1 ? threads_for(s.total) : 1;
+  std::mutex merging;  // this call's own: the merge order does not matter (exact sums)
   for_each_thread(threads, [&](int t, int T_) {
     const Share sh = share(blocks, t, T_);
     if (sh.lo == sh.hi) return;
     if (T_ == 1) return run(sh.lo, sh.hi, total);
     Acc mine;
     run(sh.lo, sh.hi, mine);
-    lock_merge();
+    const std::lock_guard<std::mutex> hold(merging);
     merge(total, mine);
-    unlock_merge();
   });
 }
 
