@@ -3,7 +3,9 @@
  *
  * The library itself does not depend on MPI: everything here is `static inline`, built
  * into the program that includes it, against that program's MPI. Compiles as C99 and
- * as C++. Include <mpi.h> is done here; link with your MPI (mpicc, or MPI::MPI_C).
+ * as C++. It includes <mpi.h>; build with your MPI (mpicc, or CMake's MPI::MPI_C) and
+ * link the library as usual. (In C++, Open MPI's <mpi.h> also pulls in its deprecated C++
+ * bindings, which warn under -Wextra; define OMPI_SKIP_MPICXX to leave them out.)
  *
  * Usage, on every rank of `comm` (each holding the shard [offset, offset + n)):
  *
