@@ -28,6 +28,8 @@
  *              by the finishing calls; zero, 0xFF and random garbage structs are refused.
  *  array       MPI_Allreduce of several partials at once with projection_mpi_datatype()
  *              and projection_mpi_op(); the handles are cached.
+ *  C++         the header compiled as C++ in another translation unit (cxx_include.cpp)
+ *              gives the same bytes.
  *
  * Usage: test_mpi [N]: with N, fails unless it runs on exactly N ranks.
  * Exit status 0 on every rank only if every check on every rank passed. */
@@ -568,6 +570,19 @@ static void run_array(global_case *cases, int count) {
   free(p);
 }
 
+/* The same all-reduce from the header compiled as C++ (cxx_include.cpp): the same bytes. */
+int projection_test_cxx_allreduce(projection_partials *p);
+static void run_cxx(const global_case *g) {
+  const size_t n = g->n;
+  const size_t lo = cut_aligned(n, g_rank, g_size), hi = cut_aligned(n, g_rank + 1, g_size);
+  projection_partials p, q;
+  shard_partials(g, lo, hi, lo, 0, &p);
+  memcpy(&q, &p, sizeof p);
+  CHECK(projection_mpi_allreduce(&p, MPI_COMM_WORLD) == PROJECTION_OK);
+  CHECK(projection_test_cxx_allreduce(&q) == PROJECTION_OK);
+  CHECK(memcmp(&p, &q, sizeof p) == 0);
+}
+
 /* ---------------------------------------------------------------- main */
 int main(int argc, char **argv) {
   static const size_t lengths[] = {0, 1, 1000, PROJECTION_BLOCK, 3 * PROJECTION_BLOCK + 517,
@@ -630,6 +645,8 @@ int main(int argc, char **argv) {
     for (ti = 0; ti < 4; ++ti) arr[ti] = cases[ti][(ti + 2) % NL];
     run_array(arr, 4);
   }
+  snprintf(ctx, sizeof ctx, "header compiled as C++");
+  run_cxx(&cases[1][NL - 1]);
 
   for (ti = 0; ti < 4; ++ti)
     for (li = 0; li < NL; ++li) free_case(&cases[ti][li]);
