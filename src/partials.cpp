@@ -104,7 +104,11 @@ projection_status partials_add(projection_partials* p, const T* a, const T* b, s
   GramTotals t;
   std::uint64_t elements;
   if (!unpack(*p, t, elements)) return PROJECTION_ERR_PARTIALS;
-  const Segments<T> s{&a, &b, &n, 1, n, offset};
+  // The sums depend only on where the shard sits within a block (blocks and lanes are
+  // by global index, both periodic in PROJECTION_BLOCK), so reduce it at offset mod
+  // PROJECTION_BLOCK: the same bits, and no block end beyond 2^64 - 1 to wrap around
+  // (a shard reaching the last block of the 64-bit index space lost it).
+  const Segments<T> s{&a, &b, &n, 1, n, offset % PROJECTION_BLOCK};
   t.add(reduce_gram(s, GramParts::kAll));
   pack(t, elements + n, *p);
   return PROJECTION_OK;
