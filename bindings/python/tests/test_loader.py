@@ -61,6 +61,9 @@ def _package_copy(tmp_path, with_library):
     if with_library:
         (dst / "projection" / "_native").mkdir()
         shutil.copy(_real_lib(), dst / "projection" / "_native" / "libprojection.so.1")
+        grafted = os.path.join(PKG_PARENT, "projection.libs")  # auditwheel's libgomp
+        if os.path.isdir(grafted):
+            shutil.copytree(grafted, dst / "projection.libs")
     return str(dst)
 
 
