@@ -338,7 +338,46 @@ def _no_grad_out(inputs, out):
                          "leave out=None")
 
 
+# ---------------------------------------------------------------- the fast path
+# Small tensors are dominated by the Python call: the common case (CPU, contiguous, one
+# dtype the library has, no autograd) is recognised with a few attribute reads and goes
+# straight to the C function; anything else falls to the full checks and routing below.
+
+_NATIVE = {}  # dtype -> suffix, for the dtypes the loaded library has on one buffer
+
+
+def _native():
+    if not _NATIVE:
+        _NATIVE.update({d: t for d, t in _SUFFIX.items() if _core.supported(t)})
+    return _NATIVE
+
+
+def _fast(a, b):
+    """The suffix when the pair can go straight to the library, else None."""
+    if FORCE_PYTORCH or not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+        return None
+    t = (_NATIVE or _native()).get(a.dtype)
+    if (t is None or b.dtype is not a.dtype or not a.is_cpu or not b.is_cpu
+            or a.layout is not _STRIDED or b.layout is not _STRIDED
+            or a.shape != b.shape or not a.is_contiguous() or not b.is_contiguous()
+            or a.is_neg() or b.is_neg()
+            or ((a.requires_grad or b.requires_grad) and torch.is_grad_enabled())):
+        return None
+    return t
+
+
+def _fast_out(a, out):
+    return (isinstance(out, torch.Tensor) and out.dtype is a.dtype and out.is_cpu
+            and out.layout is _STRIDED and out.shape == a.shape and out.is_contiguous()
+            and not out.is_neg() and not out.requires_grad)
+
+
 def _vector(op, function, a, b, out, each, roles):
+    t = _fast(a, b)
+    if t is not None and (out is None or _fast_out(a, out)):
+        res = torch.empty_like(a) if out is None else out
+        _core.vector(op, t, a.data_ptr(), b.data_ptr(), a.numel(), res.data_ptr(), function)
+        return res
     if _is_list(a) or _is_list(b):
         return _vector_lists(op, function, a, b, out, each, roles)
     _tensor(a, roles[0])
@@ -458,6 +497,10 @@ def order_tensors_by_norm(a, b, *, each=False, **kwargs):
         if each:
             return [(y, x) if s else (x, y) for s, x, y in zip(sw, a, b)]
         return (b, a) if sw else (a, b)
+    t = None if ord is None else _fast(a, b)
+    if t is not None:
+        sw = _core.order(t, a.data_ptr(), b.data_ptr(), a.numel(), ord, function)
+        return (b, a) if sw else (a, b)
     _tensor(a, "a")
     _tensor(b, "b")
     _check_pair(a, b, "a", "b")
@@ -473,7 +516,7 @@ def order_tensors_by_norm(a, b, *, each=False, **kwargs):
 
 
 def _scalar(x, like):
-    return torch.tensor(x, dtype=like.dtype, device=like.device)
+    return torch.scalar_tensor(x, dtype=like.dtype, device=like.device)
 
 
 def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=False):
@@ -503,6 +546,12 @@ def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=Fals
         _pt_check(list(zip(A, B)), None, function)
         al, sc = _pt_alpha(A, B)
         return al.to(dtype), sc.to(dtype)
+    t = _fast(g_noise, g_model)
+    if t is not None:
+        al, sc = _core.alpha(t, g_noise.data_ptr(), g_model.data_ptr(), g_noise.numel(),
+                             function)
+        dt = g_noise.dtype
+        return torch.scalar_tensor(al, dtype=dt), torch.scalar_tensor(sc, dtype=dt)
     _tensor(g_noise, roles[0])
     _tensor(g_model, roles[1])
     _check_pair(g_noise, g_model, *roles)

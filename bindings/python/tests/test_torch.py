@@ -256,12 +256,17 @@ def test_16_bit_types_through_a_float32_copy(dtype, monkeypatch, calls):
     a, b = rand((300,), dtype, 7), rand((300,), dtype, 8, 0.3)
     native = PT.calculate_equivalent_alpha_and_scaling_factor(a, b)
     monkeypatch.setitem(_lib.features, suffix, False)
+    monkeypatch.setattr(PT, "_NATIVE", {})  # the fast path's cache of the features
+    types = []
+    orig = _core.vector
+    monkeypatch.setattr(_core, "vector", lambda op, t, *r: (types.append(t), orig(op, t, *r))[1])
     r = PT.project_out_smaller_tensor(a, b)
     assert r.dtype == dtype
     close(r, t_project_out_smaller_tensor(a, b), dtype, ulps=2)
     out = torch.empty_like(a)
     assert PT.vector_projection(a, b, out=out) is out
     close(out, t_vector_projection(a, b), dtype, ulps=2)
+    assert types == ["f32", "f32"]
     copied = PT.calculate_equivalent_alpha_and_scaling_factor(a, b)
     assert [float(x) for x in copied] == [float(x) for x in native]
     assert PT.order_tensors_by_norm(a, b)[0] is (a if a.double().norm() <= b.double().norm() else b)
