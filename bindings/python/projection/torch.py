@@ -218,31 +218,55 @@ def _overlaps(inputs, outs):
     return False
 
 
-def _pt_check(inputs, outs, function, ord=None):
-    """The library's checks, in its order: ARGUMENT, OVERLAP, NONFINITE."""
+def _pt_check(inputs, outs, function, ord=None, sums=None):
+    """The library's checks, in its order: ARGUMENT, OVERLAP, NONFINITE. With ``sums``
+    (a·a, b·b, a·b of the same inputs) finite, every input is finite (a NaN or Inf
+    anywhere makes a·a or b·b non-finite): one check instead of one per tensor."""
     if ord is not None and isinstance(ord, numbers.Real) and math.isnan(ord):
         raise _lib.error(ERR_ARGUMENT, function)
     if outs and _overlaps(inputs, outs):
         raise _lib.error(ERR_OVERLAP, function)
     flat = [x for pair in inputs for x in pair if x.device.type != "meta" and x.numel()]
-    if flat:
-        finite = torch.stack([torch.isfinite(x).all() for x in flat]).all()
-        if not bool(finite):
-            raise _lib.error(ERR_NONFINITE, function)
+    if not flat:
+        return
+    if sums is not None and bool(torch.isfinite(torch.stack(sums)).all()):
+        return
+    finite = torch.stack([torch.isfinite(x).all() for x in flat]).all()
+    if not bool(finite):
+        raise _lib.error(ERR_NONFINITE, function)
 
 
 def _pt_sums(A, B):
-    """(a·a, b·b, a·b) over the lists, as 0-d float64 tensors."""
-    dev = A[0].device if A else torch.device("cpu")
-    aa = torch.zeros((), dtype=_F64, device=dev)
-    bb, ab = aa, aa
-    for x, y in zip(A, B):
-        x64 = x.reshape(-1).to(_F64)
-        y64 = y.reshape(-1).to(_F64)
-        aa = aa + torch.dot(x64, x64)
-        bb = bb + torch.dot(y64, y64)
-        ab = ab + torch.dot(x64, y64)
-    return aa, bb, ab
+    """(a·a, b·b, a·b) over the lists, as 0-d float64 tensors, as the library: every
+    product exact (float32 widened to float64, bfloat16/float16 to float32, whose products
+    are exact there) and summed in float64. Finite float64 input whose sums overflow is
+    summed again scaled by a power of two (the ratios that decide every result do not
+    change), as the library redoes such sums in extended precision."""
+    if not A:
+        z = torch.zeros((), dtype=_F64)
+        return z, z, z
+
+    def sums(scale):
+        parts = []
+        for x, y in zip(A, B):
+            x, y = x.reshape(-1), y.reshape(-1)
+            if x.dtype == torch.float32:
+                x, y = x.double(), y.double()
+            elif x.dtype != _F64:
+                x, y = x.float(), y.float()
+            if scale != 1:
+                x, y = x * scale, y * scale
+            parts.append(torch.stack([(x * x).sum(dtype=_F64), (y * y).sum(dtype=_F64),
+                                      (x * y).sum(dtype=_F64)]))
+        return torch.stack(parts).sum(0) if len(parts) > 1 else parts[0]
+
+    s = sums(1)
+    if (A[0].dtype == _F64 and A[0].device.type != "meta" and not _wants_grad(*A, *B)
+            and not bool(torch.isfinite(s).all())):
+        big = max([float(x.abs().max()) for x in A + B if x.numel()] + [0.0])
+        if math.isfinite(big) and big > 0:
+            s = sums(2.0 ** -(math.frexp(big)[1] + 2))  # elements below 1/4: no overflow
+    return s[0], s[1], s[2]
 
 
 def _safe_div(num, den):
@@ -250,9 +274,9 @@ def _safe_div(num, den):
     return torch.where(zero, torch.zeros_like(num), num / torch.where(zero, torch.ones_like(den), den))
 
 
-def _pt_coefficients(op, A, B):
-    """(ca, cb): the output is ca * a + cb * b, per SPEC §1."""
-    aa, bb, ab = _pt_sums(A, B)
+def _coefficients(op, sums):
+    """(ca, cb), 0-d float64 tensors: the output is ca * a + cb * b, per SPEC §1."""
+    aa, bb, ab = sums
     if op == "vector_projection":
         return torch.zeros_like(aa), _safe_div(ab, bb)
     swapped = aa > bb                       # (S, L) = (b, a)
@@ -262,9 +286,9 @@ def _pt_coefficients(op, A, B):
     return torch.where(swapped, one, cs), torch.where(swapped, cs, one)
 
 
-def _pt_alpha(A, B):
+def _alpha_scale(sums):
     """(alpha, scale) as 0-d float64 tensors."""
-    aa, bb, ab = _pt_sums(A, B)
+    aa, bb, ab = sums
     swapped = aa > bb
     k = _safe_div(ab, torch.where(swapped, bb, aa))
     one = torch.ones_like(k)
@@ -274,19 +298,43 @@ def _pt_alpha(A, B):
     return c_noise / scale, scale  # +-inf when scale == 0, as IEEE division gives
 
 
-def _pt_vector(op, A, B, outs, function):
-    _pt_check(list(zip(A, B)), outs, function)
-    ca, cb = _pt_coefficients(op, A, B)
+def _pt_alpha(A, B):
+    return _alpha_scale(_pt_sums(A, B))
+
+
+def _pt_vector(op, A, B, outs, function, sums=None):
+    """The vector operation over the lists as one vector. With autograd (or on the meta
+    device, which holds no values) a branch-free formula in float64; else one
+    synchronisation for the two coefficients and one fused torch.add(L, S, alpha=c) per
+    tensor, written straight into ``outs`` where given (after every check)."""
+    if sums is None:
+        sums = _pt_sums(A, B)
+    _pt_check(list(zip(A, B)), outs, function, sums=sums)
+    ca, cb = _coefficients(op, sums)
+    if _wants_grad(*A, *B) or (A and A[0].device.type == "meta"):
+        res = []
+        for x, y in zip(A, B):
+            r = cb * y.to(_F64) if op == "vector_projection" else ca * x.to(_F64) + cb * y.to(_F64)
+            res.append(r.to(x.dtype))
+        if outs is None:
+            return res
+        with torch.no_grad():
+            for o, r in zip(outs, res):
+                o.copy_(r)
+        return outs
+    ca, cb = torch.stack([ca, cb]).tolist()
     res = []
-    for x, y in zip(A, B):
-        r = cb * y.to(_F64) if op == "vector_projection" else ca * x.to(_F64) + cb * y.to(_F64)
-        res.append(r.to(x.dtype))
-    if outs is None:
-        return res
     with torch.no_grad():
-        for o, r in zip(outs, res):
-            o.copy_(r)
-    return outs
+        for i, (x, y) in enumerate(zip(A, B)):
+            o = torch.empty_like(x, memory_format=torch.contiguous_format) if outs is None else outs[i]
+            if op == "vector_projection":
+                torch.mul(y, cb, out=o)
+            elif ca == 1.0:                   # L = a
+                torch.add(x, y, alpha=cb, out=o)
+            else:                             # L = b
+                torch.add(y, x, alpha=ca, out=o)
+            res.append(o)
+    return res
 
 
 def _pt_norm(x, kwargs):
@@ -297,8 +345,17 @@ def _pt_norm(x, kwargs):
 
 
 def _pt_order(A, B, kwargs, function):
-    """swapped (bool) for the lists as one vector, with vector_norm's kwargs."""
-    _pt_check(list(zip(A, B)), None, function, kwargs.get("ord"))
+    """swapped (bool) for the lists as one vector. Where the library could honour the
+    kwargs (a real ``ord``), the library's norms: the 2-norm from the exact sums (so
+    right beyond float64's range of squares), other orders by vector_norm in float64.
+    Otherwise vector_norm with the caller's kwargs decides, as in the original."""
+    ord = _lib_ord(kwargs)
+    _pt_check(list(zip(A, B)), None, function, ord)
+    if ord == 2.0:
+        aa, bb, _ = _pt_sums(A, B)
+        return not bool(torch.sqrt(aa) <= torch.sqrt(bb))
+    if ord is not None:
+        kwargs = {"ord": ord, "dtype": _F64}
     if len(A) == 1:
         na, nb = _pt_norm(A[0], kwargs), _pt_norm(B[0], kwargs)
     else:
@@ -543,8 +600,9 @@ def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=Fals
             pairs = [_pt_alpha([x], [y]) for x, y in zip(A, B)]
             return (torch.stack([p[0] for p in pairs]).to(dtype),
                     torch.stack([p[1] for p in pairs]).to(dtype))
-        _pt_check(list(zip(A, B)), None, function)
-        al, sc = _pt_alpha(A, B)
+        sums = _pt_sums(A, B)
+        _pt_check(list(zip(A, B)), None, function, sums=sums)
+        al, sc = _alpha_scale(sums)
         return al.to(dtype), sc.to(dtype)
     t = _fast(g_noise, g_model)
     if t is not None:
@@ -557,8 +615,9 @@ def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=Fals
     _check_pair(g_noise, g_model, *roles)
     t = None if _wants_grad(g_noise, g_model) else _route_single(g_noise, g_model, None)
     if t is None:
-        _pt_check([(g_noise, g_model)], None, function)
-        al, sc = _pt_alpha([g_noise], [g_model])
+        sums = _pt_sums([g_noise], [g_model])
+        _pt_check([(g_noise, g_model)], None, function, sums=sums)
+        al, sc = _alpha_scale(sums)
         return al.to(g_noise.dtype), sc.to(g_noise.dtype)
     if _core.supported(t):
         al, sc = _core.alpha(t, g_noise.data_ptr(), g_model.data_ptr(), g_noise.numel(),
@@ -634,8 +693,9 @@ def set_alphaless_grad(params, noise_grads, model_grads):
             alpha = torch.tensor(al, dtype=P[0].dtype)
             scale = torch.tensor(sc, dtype=P[0].dtype)
         else:
-            _pt_vector("alphaless_gradient", N, M, outs, function)
-            a64, s64 = _pt_alpha(N, M)
+            sums = _pt_sums(N, M)
+            _pt_vector("alphaless_gradient", N, M, outs, function, sums)
+            a64, s64 = _alpha_scale(sums)
             alpha, scale = a64.to(P[0].dtype), s64.to(P[0].dtype)
         for f, p, o in zip(fresh, P, outs):
             if f:

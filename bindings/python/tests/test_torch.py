@@ -309,7 +309,7 @@ def test_lists_are_one_vector(dtype, path):
         assert isinstance(got, list) and len(got) == len(A)
         for g, x in zip(got, A):
             assert g.shape == x.shape and g.dtype == dtype
-        close(t_cat(got), ref(ca, cb), dtype)
+        close(t_cat(got), ref(ca, cb), dtype, inputs=(ca, cb))
     al, sc = PT.calculate_equivalent_alpha_and_scaling_factor(A, B)
     ra, rs = t_equivalent_alpha_and_scale(ca, cb)
     assert al.dim() == 0 and al.dtype == dtype
@@ -337,7 +337,7 @@ def test_lists_each(dtype, path):
         got = fn(A, B, each=True)
         for g, x, y in zip(got, A, B):
             assert g.shape == x.shape and g.dtype == dtype
-            close(g, ref(x, y), dtype)
+            close(g, ref(x, y), dtype, inputs=(x, y))
     al, sc = PT.calculate_equivalent_alpha_and_scaling_factor(A, B, each=True)
     assert al.shape == (len(A),) and al.dtype == dtype and sc.shape == (len(A),)
     for i, (x, y) in enumerate(zip(A, B)):
@@ -511,3 +511,20 @@ def test_partially_overlapping_out_is_an_overlap_error(path):
                               out=[buf[0:2], buf[1:3]])
     _status(ei, P.ERR_OVERLAP)
     assert torch.equal(buf, keep)
+
+
+def test_huge_float64_values(path):
+    """Squares beyond double's range: the library redoes such sums in extended precision,
+    the PyTorch path scales by a power of two; either way the right answer, not inf/NaN."""
+    a = torch.tensor([3e200, -4e200, 1e199], dtype=torch.float64)
+    b = torch.tensor([1e200, 1e200, 2e200], dtype=torch.float64)
+    sa, sb = a / 1e200, b / 1e200  # the same problem at a harmless scale
+    for fn, _, _ in VECTOR:
+        r = fn(a, b)
+        assert torch.isfinite(r).all()
+        torch.testing.assert_close(r / 1e200, fn(sa, sb), rtol=1e-13, atol=1e-13)
+    al, sc = PT.calculate_equivalent_alpha_and_scaling_factor(a, b)
+    ral, rsc = PT.calculate_equivalent_alpha_and_scaling_factor(sa, sb)
+    assert float(al) == pytest.approx(float(ral), rel=1e-13)
+    assert float(sc) == pytest.approx(float(rsc), rel=1e-13)
+    assert PT.order_tensors_by_norm(a, b)[0] is b
