@@ -4,8 +4,9 @@
 namespace projection::detail {
 
 struct CpuFeatures {
-  bool avx2_fma;  // AVX2 + FMA, with YMM state enabled by the OS
-  bool avx512bw;  // AVX-512 F/CD/DQ/BW, with opmask and ZMM state enabled by the OS
+  bool avx2_fma;  // x86-64: AVX2 + FMA + F16C, with YMM state enabled by the OS
+  bool avx512bw;  // x86-64: AVX-512 F/CD/DQ/BW as well, with opmask and ZMM state enabled
+  bool neon64;    // aarch64: Advanced SIMD, part of the base architecture
 };
 
 CpuFeatures detect_cpu();

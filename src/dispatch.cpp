@@ -9,21 +9,28 @@
 namespace projection::detail {
 namespace {
 
+constexpr int kMaxTables = 5;
+
 struct Choice {
-  const KernelTable* tables[3];  // supported, best first
+  const KernelTable* tables[kMaxTables];  // supported, best first
   int count;
   const KernelTable* chosen;
 };
 
 // PROJECTION_ARCH names: the word each table's name contains.
-constexpr const char* kForceWord[] = {"avx512", "avx2", "sse2"};
+constexpr const char* kForceWord[] = {"avx512", "avx2", "sse2", "neon", "generic"};
 
 Choice decide() {
-  const CpuFeatures cpu = detect_cpu();
+  [[maybe_unused]] const CpuFeatures cpu = detect_cpu();
   Choice c{{}, 0, nullptr};
-  if (cpu.avx512bw) c.tables[c.count++] = &kernel_table<xsimd::avx512bw>();
-  if (cpu.avx2_fma) c.tables[c.count++] = &kernel_table<xsimd::fma3<xsimd::avx2>>();
-  c.tables[c.count++] = &kernel_table<xsimd::sse2>();
+#if defined(__x86_64__)
+  if (cpu.avx512bw) c.tables[c.count++] = &kernel_table<arch_avx512>();
+  if (cpu.avx2_fma) c.tables[c.count++] = &kernel_table<arch_avx2>();
+  c.tables[c.count++] = &kernel_table<arch_sse2>();
+#elif defined(__aarch64__)
+  if (cpu.neon64) c.tables[c.count++] = &kernel_table<arch_neon64>();
+#endif
+  c.tables[c.count++] = &kernel_table<arch_generic>();
   c.chosen = c.tables[0];
   if (const char* want = std::getenv("PROJECTION_ARCH")) {
     for (const char* word : kForceWord) {

@@ -1,6 +1,6 @@
-// Kernels compiled for fma3<xsimd::avx2>; this file's compiler flags are set in CMakeLists.txt.
+// Kernels compiled for fma3+avx2; this file's compiler flags are set in CMakeLists.txt.
 #include "kernels_impl.hpp"
 
 namespace projection::detail {
-template const KernelTable& kernel_table<xsimd::fma3<xsimd::avx2>>();
+template const KernelTable& kernel_table<arch_avx2>();
 }

@@ -2,5 +2,5 @@
 #include "kernels_impl.hpp"
 
 namespace projection::detail {
-template const KernelTable& kernel_table<xsimd::avx512bw>();
+template const KernelTable& kernel_table<arch_avx512>();
 }

@@ -1,230 +1,410 @@
 // Kernel definitions, included only by the per-instruction-set translation
-// units (kernels_<arch>.cpp), each compiled with its own -m flags.
+// units (kernels_<arch>.cpp), each compiled with its own flags.
 //
 // Everything here except kernel_table<Arch>() has internal linkage, so no
 // inline function compiled for one instruction set can be picked by the
 // linker for another.
+//
+// The kernels are written once, against V<Arch>: a double vector type D of W
+// lanes with widening loads from every element type, a multiply-add, and
+// stores that round once to the output type. The kLanes logical lanes of a
+// block are processed kPassLanes at a time (one pass over the block per slice
+// of lanes), so that the accumulators of three sums fit the instruction set's
+// registers: SSE2 and NEON hold 8 or 16 lanes, AVX2 16, AVX-512 all 32.
 #pragma once
 
-#include <immintrin.h>
-
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 
+#include "convert.hpp"
 #include "kernels.hpp"
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <xsimd/xsimd.hpp>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 namespace projection::detail {
 namespace {
 
-template <class A>
-using dbatch = xsimd::batch<double, A>;
-
-// ---- loads and stores as double batches (float widened with one instruction)
-
-template <class A>
-inline dbatch<A> load_d(A, const double* p) { return dbatch<A>::load_unaligned(p); }
-template <class A>
-inline void store_d(A, double* p, dbatch<A> v) { v.store_unaligned(p); }
-
-#if defined(__AVX512F__)
-inline dbatch<xsimd::avx512bw> load_d(xsimd::avx512bw, const float* p) {
-  return _mm512_cvtps_pd(_mm256_loadu_ps(p));
-}
-inline void store_d(xsimd::avx512bw, float* p, dbatch<xsimd::avx512bw> v) {
-  _mm256_storeu_ps(p, _mm512_cvtpd_ps(v));
-}
-inline void stream_d(xsimd::avx512bw, float* p, dbatch<xsimd::avx512bw> v) {
-  _mm256_stream_ps(p, _mm512_cvtpd_ps(v));
-}
-inline void stream_d(xsimd::avx512bw, double* p, dbatch<xsimd::avx512bw> v) { _mm512_stream_pd(p, v); }
-inline void stream_d(xsimd::avx512bw, float* p, xsimd::batch<float, xsimd::avx512bw> v) {
-  _mm512_stream_ps(p, v);
-}
-inline dbatch<xsimd::avx512bw> fmadd(xsimd::avx512bw, dbatch<xsimd::avx512bw> x,
-                                     dbatch<xsimd::avx512bw> y, dbatch<xsimd::avx512bw> z) {
-  return _mm512_fmadd_pd(x, y, z);
-}
-inline xsimd::batch<float, xsimd::avx512bw> fmadd(xsimd::avx512bw, xsimd::batch<float, xsimd::avx512bw> x,
-                                                  xsimd::batch<float, xsimd::avx512bw> y,
-                                                  xsimd::batch<float, xsimd::avx512bw> z) {
-  return _mm512_fmadd_ps(x, y, z);
-}
-#endif
-
-#if defined(__AVX2__) && defined(__FMA__)
-using avx2_t = xsimd::fma3<xsimd::avx2>;
-inline dbatch<avx2_t> load_d(avx2_t, const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
-inline void store_d(avx2_t, float* p, dbatch<avx2_t> v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
-inline void stream_d(avx2_t, float* p, dbatch<avx2_t> v) { _mm_stream_ps(p, _mm256_cvtpd_ps(v)); }
-inline void stream_d(avx2_t, double* p, dbatch<avx2_t> v) { _mm256_stream_pd(p, v); }
-inline void stream_d(avx2_t, float* p, xsimd::batch<float, avx2_t> v) { _mm256_stream_ps(p, v); }
-inline dbatch<avx2_t> fmadd(avx2_t, dbatch<avx2_t> x, dbatch<avx2_t> y, dbatch<avx2_t> z) {
-  return _mm256_fmadd_pd(x, y, z);
-}
-inline xsimd::batch<float, avx2_t> fmadd(avx2_t, xsimd::batch<float, avx2_t> x,
-                                         xsimd::batch<float, avx2_t> y, xsimd::batch<float, avx2_t> z) {
-  return _mm256_fmadd_ps(x, y, z);
-}
-#endif
-
-inline dbatch<xsimd::sse2> load_d(xsimd::sse2, const float* p) {
-  return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-}
-inline void store_d(xsimd::sse2, float* p, dbatch<xsimd::sse2> v) {
-  _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(_mm_cvtpd_ps(v)));
-}
-inline void stream_d(xsimd::sse2, double* p, dbatch<xsimd::sse2> v) { _mm_stream_pd(p, v); }
-inline void stream_d(xsimd::sse2, float* p, xsimd::batch<float, xsimd::sse2> v) { _mm_stream_ps(p, v); }
-// SSE2 has no fused multiply-add: two roundings (identical for float inputs
-// summed in double, whose products are exact). A product that rounds to
-// infinity where the sum would not is redone at half scale (exact there: such
-// lanes hold numbers near the top of the range).
-template <class C>
-inline xsimd::batch<C, xsimd::sse2> fmadd(xsimd::sse2, xsimd::batch<C, xsimd::sse2> x,
-                                          xsimd::batch<C, xsimd::sse2> y, xsimd::batch<C, xsimd::sse2> z) {
-  using B = xsimd::batch<C, xsimd::sse2>;
-  const B r = x * y + z;
-  const auto overflow = xsimd::isinf(r);
-  if (!xsimd::any(overflow)) return r;
-  const B half(C(0.5)), two(C(2));
-  return xsimd::select(overflow, (x * (y * half) + z * half) * two, r);
-}
-
-// No streaming store for this pair (SSE2 float from double): a plain store.
-template <class A, class T>
-inline void stream_d(A a, T* p, dbatch<A> v) { store_d(a, p, v); }
-
-// Elementwise passes compute in C: double, or float for float data whose
-// coefficients fit a float (one rounding less cheap than two conversions).
-template <class C, class A, class T>
-inline xsimd::batch<C, A> load_as(const T* p) {
-  if constexpr (std::is_same_v<C, T>) return xsimd::batch<C, A>::load_unaligned(p);
-  else return load_d(A{}, p);
-}
-template <bool Stream, class A, class T, class C>
-inline void store_as(T* p, xsimd::batch<C, A> v) {
-  if constexpr (Stream) stream_d(A{}, p, v);
-  else if constexpr (std::is_same_v<C, T>) v.store_unaligned(p);
-  else store_d(A{}, p, v);
-}
-
-// ---- fixed-order horizontal reductions over the kLanes logical lanes
-
-// Adds the kLanes logical lanes in a fixed tree: at step s, lane j += lane j+s
-// for j < s, with s = kLanes/2, ..., 1. Steps of at least a register's width
-// are whole-register adds; the rest run on the stored lanes. Every arch makes
-// exactly the same additions, so the result does not depend on the arch.
-template <class A, std::size_t R>
-inline double lanes_sum(dbatch<A> (&acc)[R]) {
-  constexpr std::size_t W = dbatch<A>::size;
-  for (std::size_t w = R / 2; w > 0; w /= 2)
-    for (std::size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  double lane[W];
-  acc[0].store_unaligned(lane);
-  for (std::size_t w = W / 2; w > 0; w /= 2)
-    for (std::size_t j = 0; j < w; ++j) lane[j] += lane[j + w];
-  return lane[0];
-}
-
-inline double max_of(double x, double y) { return x < y ? y : x; }
-inline double min_of(double x, double y) { return y < x ? y : x; }
-
-// Copies the last m < kLanes elements into a zero-padded block so the tail goes
-// through the same vector code as the body.
 template <class T>
-inline void pad_tail(T (&dst)[kLanes], const T* src, std::size_t m) {
-  for (std::size_t j = 0; j < kLanes; ++j) dst[j] = j < m ? src[j] : T(0);
+constexpr bool is_half() { return std::is_same_v<T, bf16> || std::is_same_v<T, f16>; }
+
+// ================================================== per-instruction-set vectors
+
+template <class Arch>
+struct V;
+
+// Portable C++: one double at a time. The multiply-add is two roundings
+// (exact for the products of narrow types; the library is built with
+// -ffp-contract=off so the compiler does not fuse it on some CPUs only).
+template <>
+struct V<arch_generic> {
+  using D = double;
+  using F = float;
+  static constexpr std::size_t W = 1, kPassLanes = 4;
+  static constexpr bool kFma = false;
+  static constexpr const char* name = "generic";
+  static D zero() { return 0.0; }
+  template <class T>
+  static D load(const T* p) { return widen(*p); }
+  static void store_lanes(double* p, D v) { *p = v; }
+  template <class T>
+  static void store(T* p, D v) { narrow(v, p); }
+  static D madd(D x, D y, D acc) { return acc + x * y; }
+  static D abs(D v) { return std::fabs(v); }
+  static D max(D x, D y) { return x < y ? y : x; }
+  static D min(D x, D y) { return y < x ? y : x; }
+  static D nonzero(D v) { return v != 0 ? 1.0 : 0.0; }
+  static D splat(double x) { return x; }
+};
+
+#if defined(__x86_64__) || defined(__aarch64__)
+// Through xsimd; element types without a specialised load or store go through
+// the scalar conversions above.
+template <class XA, std::size_t kW, std::size_t kPass>
+struct XsimdV {
+  using D = xsimd::batch<double, XA>;
+  using F = xsimd::batch<float, XA>;
+  static constexpr std::size_t W = kW, kPassLanes = kPass;
+  static D zero() { return D(0.0); }
+  static D splat(double x) { return D(x); }
+  static D load(const double* p) { return D::load_unaligned(p); }
+  template <class T>
+  static D load(const T* p) {
+    alignas(64) double t[W];
+    for (std::size_t i = 0; i < W; ++i) t[i] = widen(p[i]);
+    return D::load_aligned(t);
+  }
+  static void store_lanes(double* p, D v) { v.store_unaligned(p); }
+  static void store(double* p, D v) { v.store_unaligned(p); }
+  template <class T>
+  static void store(T* p, D v) {
+    alignas(64) double t[W];
+    v.store_aligned(t);
+    for (std::size_t i = 0; i < W; ++i) narrow(t[i], p + i);
+  }
+  static D abs(D v) { return xsimd::abs(v); }
+  static D max(D x, D y) { return xsimd::max(x, y); }
+  static D min(D x, D y) { return xsimd::min(x, y); }
+  static D nonzero(D v) { return xsimd::select(v != D(0.0), D(1.0), D(0.0)); }
+};
+#endif
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+template <>
+struct V<arch_avx512> : XsimdV<xsimd::avx512bw, 8, 32> {
+  static constexpr bool kFma = true;
+  static constexpr const char* name = "avx512bw";
+  using XsimdV::load;
+  using XsimdV::store;
+  static D load(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+  static D load(const bf16* p) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm512_cvtps_pd(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+  }
+  static D load(const f16* p) {
+    return _mm512_cvtps_pd(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+  }
+  static D madd(D x, D y, D acc) { return _mm512_fmadd_pd(x, y, acc); }
+  static F maddf(F x, F y, F acc) { return _mm512_fmadd_ps(x, y, acc); }
+  static void store(float* p, D v) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(v)); }
+  static void stream(float* p, D v) { _mm256_stream_ps(p, _mm512_cvtpd_ps(v)); }
+  static void stream(double* p, D v) { _mm512_stream_pd(p, v); }
+  static void stream(float* p, F v) { _mm512_stream_ps(p, v); }
+  // Round to odd: truncate, then set the last bit where inexact.
+  static __m256i odd_bits(D v) {
+    const __m256 f = _mm512_cvt_roundpd_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __mmask8 inexact = _mm512_cmp_pd_mask(_mm512_cvtps_pd(f), v, _CMP_NEQ_UQ);
+    const __m256i lsb = _mm256_and_si256(_mm512_cvtepi64_epi32(_mm512_movm_epi64(inexact)),
+                                         _mm256_set1_epi32(1));
+    return _mm256_or_si256(_mm256_castps_si256(f), lsb);
+  }
+  static void store(bf16* p, D v) {
+    const __m256i u = odd_bits(v);
+    const __m256i r = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)),
+                         _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))),
+        16);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  }
+  static void store(f16* p, D v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
+                     _mm256_cvtps_ph(_mm256_castsi256_ps(odd_bits(v)), _MM_FROUND_TO_NEAREST_INT));
+  }
+};
+#endif
+
+#if defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+template <>
+struct V<arch_avx2> : XsimdV<xsimd::fma3<xsimd::avx2>, 4, 16> {
+  static constexpr bool kFma = true;
+  static constexpr const char* name = "fma3+avx2";
+  using XsimdV::load;
+  using XsimdV::store;
+  static D load(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+  static __m128i load4x16(const void* p) {
+    return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+  }
+  static D load(const bf16* p) {
+    return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), load4x16(p))));
+  }
+  static D load(const f16* p) { return _mm256_cvtps_pd(_mm_cvtph_ps(load4x16(p))); }
+  static D madd(D x, D y, D acc) { return _mm256_fmadd_pd(x, y, acc); }
+  static F maddf(F x, F y, F acc) { return _mm256_fmadd_ps(x, y, acc); }
+  static void store(float* p, D v) { _mm_storeu_ps(p, _mm256_cvtpd_ps(v)); }
+  static void stream(float* p, D v) { _mm_stream_ps(p, _mm256_cvtpd_ps(v)); }
+  static void stream(double* p, D v) { _mm256_stream_pd(p, v); }
+  static void stream(float* p, F v) { _mm256_stream_ps(p, v); }
+  // Round to odd: to nearest, one step back toward zero where that went away
+  // from zero, and the last bit set where inexact.
+  static __m128i odd_bits(D v) {
+    const __m128 f = _mm256_cvtpd_ps(v);
+    const __m256d back = _mm256_cvtps_pd(f);
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    const __m256d away = _mm256_cmp_pd(_mm256_andnot_pd(sign, back), _mm256_andnot_pd(sign, v), _CMP_GT_OQ);
+    const __m256d inexact = _mm256_cmp_pd(back, v, _CMP_NEQ_UQ);
+    const __m256i low = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    const __m128i away32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(away), low));
+    const __m128i inexact32 =
+        _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castpd_si256(inexact), low));
+    const __m128i u = _mm_add_epi32(_mm_castps_si128(f), away32);  // away is all ones: -1
+    return _mm_or_si128(u, _mm_and_si128(inexact32, _mm_set1_epi32(1)));
+  }
+  static void store(bf16* p, D v) {
+    const __m128i u = odd_bits(v);
+    const __m128i r = _mm_srli_epi32(
+        _mm_add_epi32(_mm_add_epi32(u, _mm_set1_epi32(0x7fff)),
+                      _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1))),
+        16);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packus_epi32(r, r));
+  }
+  static void store(f16* p, D v) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p),
+                     _mm_cvtps_ph(_mm_castsi128_ps(odd_bits(v)), _MM_FROUND_TO_NEAREST_INT));
+  }
+};
+#endif
+
+#if defined(__x86_64__) && !defined(__AVX__)
+// SSE2 has no fused multiply-add: two roundings (exact products for the narrow
+// types). 16-bit elements convert through the scalar code (no F16C).
+template <>
+struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
+  static constexpr bool kFma = false;
+  static constexpr const char* name = "sse2";
+  using XsimdV::load;
+  using XsimdV::store;
+  static D load(const float* p) {
+    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
+  static D load(const bf16* p) {
+    std::int32_t two;
+    std::memcpy(&two, p, sizeof two);
+    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_cvtsi32_si128(two))));
+  }
+  static D madd(D x, D y, D acc) { return acc + x * y; }
+  static void store(float* p, D v) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(_mm_cvtpd_ps(v)));
+  }
+  static void stream(double* p, D v) { _mm_stream_pd(p, v); }
+  static void stream(float* p, F v) { _mm_stream_ps(p, v); }
+};
+#endif
+
+#if defined(__aarch64__)
+template <>
+struct V<arch_neon64> : XsimdV<xsimd::neon64, 2, 16> {
+  static constexpr bool kFma = true;
+  static constexpr const char* name = "neon64";
+  using XsimdV::load;
+  using XsimdV::store;
+  static D load(const float* p) { return vcvt_f64_f32(vld1_f32(p)); }
+  static uint32x2_t load2x16(const void* p) {
+    std::uint32_t two;
+    std::memcpy(&two, p, sizeof two);
+    return vdup_n_u32(two);
+  }
+  static D load(const bf16* p) {
+    const uint32x4_t w = vshll_n_u16(vreinterpret_u16_u32(load2x16(p)), 16);
+    return vcvt_f64_f32(vget_low_f32(vreinterpretq_f32_u32(w)));
+  }
+  static D load(const f16* p) {
+    return vcvt_f64_f32(vget_low_f32(vcvt_f32_f16(vreinterpret_f16_u32(load2x16(p)))));
+  }
+  static D madd(D x, D y, D acc) { return vfmaq_f64(acc, x, y); }
+  static F maddf(F x, F y, F acc) { return vfmaq_f32(acc, x, y); }
+  static void store(float* p, D v) { vst1_f32(p, vcvt_f32_f64(v)); }
+  static void store2x16(void* p, uint16x4_t h) {
+    const std::uint32_t two = vget_lane_u32(vreinterpret_u32_u16(h), 0);
+    std::memcpy(p, &two, sizeof two);
+  }
+  static void store(bf16* p, D v) {
+    const uint32x2_t u = vreinterpret_u32_f32(vcvtx_f32_f64(v));  // rounded to odd
+    const uint32x2_t r = vshr_n_u32(vadd_u32(vadd_u32(u, vdup_n_u32(0x7fff)),
+                                             vand_u32(vshr_n_u32(u, 16), vdup_n_u32(1))), 16);
+    store2x16(p, vmovn_u32(vcombine_u32(r, r)));
+  }
+  static void store(f16* p, D v) {
+    const float32x2_t f = vcvtx_f32_f64(v);
+    store2x16(p, vreinterpret_u16_f16(vcvt_f16_f32(vcombine_f32(f, f))));
+  }
+};
+#endif
+
+// ================================================== reductions
+
+// Copies m elements to dst[at .. at+m) of a zero-padded group, so that partial
+// groups go through the same vector code (adding 0 * 0 leaves a lane as it is).
+template <class T>
+inline void pad_group(T (&dst)[kLanes], std::size_t at, const T* src, std::size_t m) {
+  std::memset(static_cast<void*>(dst), 0, sizeof dst);
+  std::memcpy(static_cast<void*>(dst + at), src, m * sizeof(T));
 }
 
-// ---- reductions
+// The fixed tree: step s = kLanes/2, ..., 1: lane j += lane j + s.
+inline double lanes_tree(const double (&lane)[kLanes]) {
+  double t[kLanes];
+  std::memcpy(t, lane, sizeof t);
+  for (std::size_t s = kLanes / 2; s > 0; s /= 2)
+    for (std::size_t j = 0; j < s; ++j) t[j] += t[j + s];
+  return t[0];
+}
 
 template <class A, class T, GramParts P>
-Gram gram(const T* a, const T* b, std::size_t n) {
-  using B = dbatch<A>;
-  constexpr std::size_t W = B::size, R = kLanes / W;
+Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLanes& st,
+                bool close) {
+  using v = V<A>;
+  using D = typename v::D;
+  constexpr std::size_t W = v::W, L = v::kPassLanes, R = L / W;
   constexpr bool kAA = has_aa(P), kAB = has_ab(P);
-  B saa[R], sbb[R], sab[R];
-  for (std::size_t r = 0; r < R; ++r) saa[r] = sbb[r] = sab[r] = B(0.0);
-  auto step = [&](const T* pa, const T* pb) {
+  lane0 %= kLanes;
+  const std::size_t head = lane0 == 0 ? 0 : (m < kLanes - lane0 ? m : kLanes - lane0);
+  const std::size_t groups = (m - head) / kLanes, tail = (m - head) % kLanes;
+  const T* const body_a = a + head;
+  const T* const body_b = b + head;
+  alignas(64) T ha[kLanes], hb[kLanes], ta[kLanes], tb[kLanes];
+  if (head) pad_group(ha, lane0, a, head), pad_group(hb, lane0, b, head);
+  if (tail) {
+    pad_group(ta, 0, body_a + groups * kLanes, tail);
+    pad_group(tb, 0, body_b + groups * kLanes, tail);
+  }
+  for (std::size_t off = 0; off < kLanes; off += L) {
+    D saa[R], sbb[R], sab[R];
     for (std::size_t r = 0; r < R; ++r) {
-      const B x = load_d(A{}, pa + r * W), y = load_d(A{}, pb + r * W);
-      if constexpr (kAA) saa[r] = fmadd(A{}, x, x, saa[r]);
-      sbb[r] = fmadd(A{}, y, y, sbb[r]);
-      if constexpr (kAB) sab[r] = fmadd(A{}, x, y, sab[r]);
+      if constexpr (kAA) saa[r] = v::load(st.aa + off + r * W);
+      sbb[r] = v::load(st.bb + off + r * W);
+      if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
     }
+    auto step = [&](const T* pa, const T* pb) {
+      for (std::size_t r = 0; r < R; ++r) {
+        const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
+        if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
+        sbb[r] = v::madd(y, y, sbb[r]);
+        if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+      }
+    };
+    if (head) step(ha, hb);
+    for (std::size_t g = 0; g < groups; ++g) step(body_a + g * kLanes, body_b + g * kLanes);
+    if (tail) step(ta, tb);
+    for (std::size_t r = 0; r < R; ++r) {
+      if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);
+      v::store_lanes(st.bb + off + r * W, sbb[r]);
+      if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
+    }
+  }
+  if (!close) return {0, 0, 0};
+  return {kAA ? lanes_tree(st.aa) : 0.0, lanes_tree(st.bb), kAB ? lanes_tree(st.ab) : 0.0};
+}
+
+template <class A, class T, GramParts P>
+void gram_blocks(const T* a, const T* b, std::size_t n, Gram* out) {
+  for (std::size_t lo = 0; lo < n; lo += kBlock) {
+    GramLanes st;
+    std::memset(&st, 0, sizeof st);
+    const std::size_t m = n - lo < kBlock ? n - lo : kBlock;
+    *out++ = gram_piece<A, T, P>(a + lo, b + lo, m, 0, st, true);
+  }
+}
+
+// Statistics for p-norms. The body runs two registers per statistic at a time;
+// head and tail elements join their lanes in scalar code that rounds exactly as
+// the vector code does.
+template <class A, class T>
+AbsStats abs_piece(const T* x, std::size_t m, std::size_t lane0, AbsLanes& st, bool close) {
+  using v = V<A>;
+  using D = typename v::D;
+  constexpr std::size_t W = v::W, L = 2 * W;
+  lane0 %= kLanes;
+  auto scalar = [&](std::size_t lane, double e) {
+    const double ae = std::fabs(e);
+    st.sum[lane] += ae;
+    st.max[lane] = st.max[lane] < ae ? ae : st.max[lane];
+    st.min[lane] = ae < st.min[lane] ? ae : st.min[lane];
+    st.nonzero[lane] += e != 0 ? 1.0 : 0.0;
+    st.nonfinite[lane] += e - e;
   };
   std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) step(a + i, b + i);
-  if (i < n) {
-    T ta[kLanes], tb[kLanes];
-    pad_tail(ta, a + i, n - i);
-    pad_tail(tb, b + i, n - i);
-    step(ta, tb);
-  }
-  return {kAA ? lanes_sum<A>(saa) : 0.0, lanes_sum<A>(sbb), kAB ? lanes_sum<A>(sab) : 0.0};
-}
-
-template <class A, class T>
-AbsStats abs_stats(const T* x, std::size_t n) {
-  using B = dbatch<A>;
-  constexpr std::size_t W = B::size, R = kLanes / W;
-  const B zero(0.0), one(1.0);
-  B sum[R], mx[R], mn[R], nz[R], nf[R];
-  for (std::size_t r = 0; r < R; ++r) {
-    sum[r] = mx[r] = nz[r] = nf[r] = zero;
-    mn[r] = B(__builtin_inf());
-  }
-  std::size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (std::size_t r = 0; r < R; ++r) {
-      const B v = load_d(A{}, x + i + r * W), av = xsimd::abs(v);
-      sum[r] += av;
-      mx[r] = xsimd::max(mx[r], av);
-      mn[r] = xsimd::min(mn[r], av);
-      nz[r] += xsimd::select(v != zero, one, zero);
-      nf[r] += v - v;
+  for (; i < m && (lane0 + i) % kLanes != 0; ++i) scalar(lane0 + i, widen(x[i]));
+  const std::size_t groups = (m - i) / kLanes;
+  const T* body = x + i;
+  for (std::size_t off = 0; off < kLanes && groups; off += L) {
+    D sum[2], mx[2], mn[2], nz[2], nf[2];
+    for (std::size_t r = 0; r < 2; ++r) {
+      sum[r] = v::load(st.sum + off + r * W), mx[r] = v::load(st.max + off + r * W);
+      mn[r] = v::load(st.min + off + r * W), nz[r] = v::load(st.nonzero + off + r * W);
+      nf[r] = v::load(st.nonfinite + off + r * W);
+    }
+    for (std::size_t g = 0; g < groups; ++g)
+      for (std::size_t r = 0; r < 2; ++r) {
+        const D e = v::load(body + g * kLanes + off + r * W), ae = v::abs(e);
+        sum[r] = sum[r] + ae;
+        mx[r] = v::max(mx[r], ae);
+        mn[r] = v::min(mn[r], ae);
+        nz[r] = nz[r] + v::nonzero(e);
+        nf[r] = nf[r] + (e - e);
+      }
+    for (std::size_t r = 0; r < 2; ++r) {
+      v::store_lanes(st.sum + off + r * W, sum[r]), v::store_lanes(st.max + off + r * W, mx[r]);
+      v::store_lanes(st.min + off + r * W, mn[r]), v::store_lanes(st.nonzero + off + r * W, nz[r]);
+      v::store_lanes(st.nonfinite + off + r * W, nf[r]);
     }
   }
-  double ls[kLanes], lx[kLanes], ln[kLanes], lz[kLanes], lf[kLanes];
-  for (std::size_t r = 0; r < R; ++r) {
-    sum[r].store_unaligned(ls + r * W);
-    mx[r].store_unaligned(lx + r * W);
-    mn[r].store_unaligned(ln + r * W);
-    nz[r].store_unaligned(lz + r * W);
-    nf[r].store_unaligned(lf + r * W);
-  }
-  // The tail joins the lanes its positions belong to, in scalar code that
-  // rounds exactly as the vector code does.
-  for (std::size_t j = 0; i + j < n; ++j) {
-    const double v = static_cast<double>(x[i + j]), av = __builtin_fabs(v);
-    ls[j] += av;
-    lx[j] = max_of(lx[j], av);
-    ln[j] = min_of(ln[j], av);
-    lz[j] += v != 0.0 ? 1.0 : 0.0;
-    lf[j] += v - v;
-  }
+  for (std::size_t j = groups * kLanes; i + j < m; ++j) scalar(j % kLanes, widen(body[j]));
+  if (!close) return {0, 0, 0, 0, 0};
+  double mx[kLanes], mn[kLanes];
+  std::memcpy(mx, st.max, sizeof mx);
+  std::memcpy(mn, st.min, sizeof mn);
   for (std::size_t w = kLanes / 2; w > 0; w /= 2)
     for (std::size_t j = 0; j < w; ++j) {
-      ls[j] += ls[j + w];
-      lx[j] = max_of(lx[j], lx[j + w]);
-      ln[j] = min_of(ln[j], ln[j + w]);
-      lz[j] += lz[j + w];
-      lf[j] += lf[j + w];
+      mx[j] = mx[j] < mx[j + w] ? mx[j + w] : mx[j];
+      mn[j] = mn[j + w] < mn[j] ? mn[j + w] : mn[j];
     }
-  return {ls[0], lx[0], ln[0], lz[0], lf[0]};
+  return {lanes_tree(st.sum), mx[0], mn[0], lanes_tree(st.nonzero), lanes_tree(st.nonfinite)};
 }
 
-// ---- elementwise passes
+// ================================================== elementwise passes
 
 inline std::size_t min_size(std::size_t x, std::size_t y) { return y < x ? y : x; }
 
-// Runs body(i) over the full blocks and tail(i, m) over the rest, which goes
-// through a zero-padded block. With streaming stores, the elements before the
-// first 64-byte aligned output also take the padded path (same formula, so the
-// result does not depend on alignment).
+template <class T>
+constexpr bool has_stream() {
+  return !is_half<T>();
+}
 
+// Runs body(i) over full groups and tail(i, m) over the rest, which goes through
+// a zero-padded group. With streaming stores, the elements before the first
+// 64-byte aligned output also take the padded path (same formula, so the result
+// does not depend on alignment).
 template <class T, class Body, class TailBody>
 inline void elementwise(std::size_t n, T* out, bool stream, Body body, TailBody tail) {
   std::size_t i = 0;
@@ -235,98 +415,141 @@ inline void elementwise(std::size_t n, T* out, bool stream, Body body, TailBody 
     for (; i < head; i += kLanes) tail(i, min_size(kLanes, head - i));
     i = head;
     for (; i + kLanes <= n; i += kLanes) body.template operator()<true>(i);
+#if defined(__x86_64__)
     _mm_sfence();
+#endif
   } else {
     for (; i + kLanes <= n; i += kLanes) body.template operator()<false>(i);
   }
   if (i < n) tail(i, n - i);
 }
 
-template <class A, class T, class C, bool Scaled>
-void axpy_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
-  using B = xsimd::batch<C, A>;
-  constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), qy2(static_cast<C>(k.qy2));
-  auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
-    B z[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      const B vx = load_as<C, A>(px + r * W);
-      B vy = load_as<C, A>(py + r * W);
-      if constexpr (Scaled) vy = (vy * qy) * qy2;
-      z[r] = fmadd(A{}, c, vy, vx);
-    }
-    // All loads happen before any store: out may be exactly x or y.
-    for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
-  };
-  auto body = [&]<bool Stream>(std::size_t i) { block.template operator()<Stream>(x + i, y + i, out + i); };
-  auto tail = [&](std::size_t i, std::size_t m) {
-    T tx[kLanes], ty[kLanes], to[kLanes];
-    pad_tail(tx, x + i, m);
-    pad_tail(ty, y + i, m);
-    block.template operator()<false>(tx, ty, to);
-    for (std::size_t j = 0; j < m; ++j) out[i + j] = to[j];
-  };
-  elementwise(n, out, k.stream, body, tail);
+// How an output element is computed from x, y and c:
+//   kFused  fma(c, y, x) in double (one rounding)
+//   kPlain  x + c*y in double, two roundings; a product that overflows where the
+//           sum would not is redone at half scale (exact there)
+//   kSplit  (x + c_hi*y) + c_lo*y with c = c_hi + c_lo, c_hi of 42 bits, so both
+//           products of a 16-bit y are exact: within 1 ulp of 16-bit outputs
+//           without a fused multiply-add
+//   kNarrow fma(c, y, x) in float (float data, c within float range)
+enum class How { kFused, kPlain, kSplit, kNarrow };
+
+template <class A>
+inline typename V<A>::D plain_axpy(typename V<A>::D c, typename V<A>::D y, typename V<A>::D x) {
+  using D = typename V<A>::D;
+  const D r = x + c * y;
+  if constexpr (std::is_same_v<D, double>) {
+    if (!std::isinf(r)) return r;
+    return (x * 0.5 + c * (y * 0.5)) * 2;
+  } else {
+    const auto overflow = xsimd::isinf(r);
+    if (!xsimd::any(overflow)) return r;
+    const D half(0.5), two(2.0);
+    return xsimd::select(overflow, (x * half + c * (y * half)) * two, r);
+  }
 }
 
-template <class A, class T, class C, bool Scaled>
-void scale_impl(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  using B = xsimd::batch<C, A>;
-  constexpr std::size_t W = B::size, R = kLanes / W;
-  const B c(static_cast<C>(k.c)), qy(static_cast<C>(k.qy)), qy2(static_cast<C>(k.qy2));
-  auto block = [&]<bool Stream>(const T* py, T* po) {
-    B z[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      B vy = load_as<C, A>(py + r * W);
-      if constexpr (Scaled) vy = (vy * qy) * qy2;
-      z[r] = c * vy;
+template <class C>
+constexpr std::size_t width_of() {
+  if constexpr (std::is_arithmetic_v<C>) return 1;
+  else return C::size;
+}
+
+template <class A, class T, How H, bool Scaled, bool WithX>
+void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
+  using v = V<A>;
+  constexpr bool kNarrow = H == How::kNarrow;
+  using C = std::conditional_t<kNarrow, typename v::F, typename v::D>;
+  constexpr std::size_t W = width_of<C>();
+  using S = std::conditional_t<kNarrow, float, double>;
+  const C c(static_cast<S>(k.c)), qy(static_cast<S>(k.qy)), qy2(static_cast<S>(k.qy2));
+  // kSplit: c_hi keeps the top 42 bits of c, c_lo the rest (exact).
+  double chi_d = k.c;
+  if constexpr (H == How::kSplit) {
+    std::uint64_t u;
+    std::memcpy(&u, &chi_d, sizeof u);
+    u &= ~std::uint64_t{0x7ff};
+    std::memcpy(&chi_d, &u, sizeof u);
+  }
+  const C c_hi(static_cast<S>(chi_d)), c_lo(static_cast<S>(k.c - chi_d));
+  auto load = [](const T* p) -> C {
+    if constexpr (kNarrow) return C::load_unaligned(p);
+    else return v::load(p);
+  };
+  auto compute = [&](const T* px, const T* py) -> C {
+    C vy = load(py);
+    if constexpr (Scaled) vy = (vy * qy) * qy2;
+    if constexpr (!WithX) {
+      return c * vy;
+    } else {
+      const C vx = load(px);
+      if constexpr (H == How::kNarrow) return v::maddf(c, vy, vx);
+      else if constexpr (H == How::kFused) return v::madd(c, vy, vx);
+      else if constexpr (H == How::kPlain) return plain_axpy<A>(c, vy, vx);
+      else return (vx + c_hi * vy) + c_lo * vy;
     }
-    for (std::size_t r = 0; r < R; ++r) store_as<Stream, A>(po + r * W, z[r]);
   };
-  auto body = [&]<bool Stream>(std::size_t i) { block.template operator()<Stream>(y + i, out + i); };
+  auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
+    for (std::size_t r = 0; r < kLanes / W; ++r) {
+      const C z = compute(px + r * W, py + r * W);  // loads before the store: out may be x or y
+      if constexpr (Stream && requires { v::stream(po, z); }) v::stream(po + r * W, z);
+      else if constexpr (kNarrow) z.store_unaligned(po + r * W);
+      else v::store(po + r * W, z);
+    }
+  };
+  auto body = [&]<bool Stream>(std::size_t i) {
+    block.template operator()<Stream>(x + i, y + i, out + i);
+  };
   auto tail = [&](std::size_t i, std::size_t m) {
-    T ty[kLanes], to[kLanes];
-    pad_tail(ty, y + i, m);
-    block.template operator()<false>(ty, to);
-    for (std::size_t j = 0; j < m; ++j) out[i + j] = to[j];
+    alignas(64) T tx[kLanes], ty[kLanes], to[kLanes];
+    if constexpr (WithX) pad_group(tx, 0, x + i, m);
+    pad_group(ty, 0, y + i, m);
+    block.template operator()<false>(tx, ty, to);
+    std::memcpy(static_cast<void*>(out + i), to, m * sizeof(T));
   };
-  elementwise(n, out, k.stream, body, tail);
+  elementwise(n, out, has_stream<T>() && k.stream, body, tail);
 }
 
 inline bool unscaled(const Coeffs& k) { return k.qy == 1.0 && k.qy2 == 1.0; }
 
-// Computing in float needs a fused multiply-add: without one, c*y could round
-// to infinity where x + c*y is finite.
-template <class A>
-inline bool may_narrow(const Coeffs& k) { return k.narrow && !std::is_same_v<A, xsimd::sse2>; }
+template <class A, class T, bool WithX>
+void elementwise_op(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
+  constexpr How kWide = V<A>::kFma ? How::kFused : is_half<T>() ? How::kSplit : How::kPlain;
+  if (!unscaled(k)) return elementwise_impl<A, T, kWide, true, WithX>(x, y, n, out, k);
+  if constexpr (std::is_same_v<T, float> && V<A>::kFma) {
+    if (k.narrow) return elementwise_impl<A, T, How::kNarrow, false, WithX>(x, y, n, out, k);
+  }
+  elementwise_impl<A, T, kWide, false, WithX>(x, y, n, out, k);
+}
 
 template <class A, class T>
 void axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
-  if (!unscaled(k)) return axpy_impl<A, T, double, true>(x, y, n, out, k);
-  if (may_narrow<A>(k)) return axpy_impl<A, T, T, false>(x, y, n, out, k);
-  axpy_impl<A, T, double, false>(x, y, n, out, k);
+  elementwise_op<A, T, true>(x, y, n, out, k);
 }
 
 template <class A, class T>
 void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  if (!unscaled(k)) return scale_impl<A, T, double, true>(y, n, out, k);
-  if (may_narrow<A>(k)) return scale_impl<A, T, T, false>(y, n, out, k);
-  scale_impl<A, T, double, false>(y, n, out, k);
+  elementwise_op<A, T, false>(nullptr, y, n, out, k);
 }
 
 template <class A, class T>
 constexpr TypedKernels<T> typed_kernels() {
-  return {{&gram<A, T, GramParts::kAll>, &gram<A, T, GramParts::kSquares>,
-           &gram<A, T, GramParts::kOntoB>},
-          &abs_stats<A, T>, &scale<A, T>, &axpy<A, T>};
+  return {{&gram_blocks<A, T, GramParts::kAll>, &gram_blocks<A, T, GramParts::kSquares>,
+           &gram_blocks<A, T, GramParts::kOntoB>},
+          {&gram_piece<A, T, GramParts::kAll>, &gram_piece<A, T, GramParts::kSquares>,
+           &gram_piece<A, T, GramParts::kOntoB>},
+          &abs_piece<A, T>,
+          &scale<A, T>,
+          &axpy<A, T>};
 }
 
 }  // namespace
 
 template <class Arch>
 const KernelTable& kernel_table() {
-  static constexpr KernelTable table{Arch::name(), typed_kernels<Arch, float>(),
-                                     typed_kernels<Arch, double>()};
+  static constexpr KernelTable table{V<Arch>::name, typed_kernels<Arch, float>(),
+                                     typed_kernels<Arch, double>(), typed_kernels<Arch, bf16>(),
+                                     typed_kernels<Arch, f16>()};
   return table;
 }
 

@@ -2,5 +2,5 @@
 #include "kernels_impl.hpp"
 
 namespace projection::detail {
-template const KernelTable& kernel_table<xsimd::sse2>();
+template const KernelTable& kernel_table<arch_sse2>();
 }

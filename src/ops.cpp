@@ -1,264 +1,310 @@
-// The five operations: argument checks, one fused reduction pass, the scalar
-// algebra in long double (whose exponent range makes it free of overflow and
-// underflow), then at most one elementwise pass. Double data at extreme
-// magnitudes takes one extra, extended-precision reduction pass.
+// The operations: argument checks, the reduction (reduce.hpp), the scalar
+// algebra and at most one elementwise pass (finish.hpp). One buffer is a list
+// of one segment; _each_ runs the one-buffer operation on every segment.
 #include "ops.hpp"
 
-#include <cfloat>
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
-#include <type_traits>
+#include <cstdlib>
+#include <initializer_list>
+#include <new>
 
-#include "dispatch.hpp"
+#include "finish.hpp"
 #include "parallel.hpp"
+#include "reduce.hpp"
 
 namespace projection::detail {
 namespace {
 
-using ld = long double;
+// ---------------------------------------------------------------- scratch
 
-// Outputs at least this large bypass the caches: they will not be re-read soon.
-constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
-
-template <class T>
-const TypedKernels<T>& kernels() {
-  return active_kernels().of<T>();
+// A per-thread scratch area for lists of many segments, grown as needed and
+// kept: a list call allocates only when it meets a longer list than before.
+// nullptr when memory is short; callers then take a path that needs none.
+void* scratch(std::size_t bytes) {
+  struct Area {
+    void* p = nullptr;
+    std::size_t size = 0;
+    ~Area() { std::free(p); }
+  };
+  thread_local Area area;
+  if (bytes > area.size) {
+    void* p = std::malloc(bytes);
+    if (!p) return nullptr;
+    std::free(area.p);
+    area.p = p, area.size = bytes;
+  }
+  return area.p;
 }
 
 // ---------------------------------------------------------------- checks
 
-bool overlaps(const void* out, const void* in, std::size_t bytes) {
-  if (out == in) return false;  // exactly the same buffer: in place, allowed
-  const auto o = reinterpret_cast<std::uintptr_t>(out), i = reinterpret_cast<std::uintptr_t>(in);
-  return o < i + bytes && i < o + bytes;
+struct Span {
+  std::uintptr_t lo, hi;  // [lo, hi) bytes
+};
+
+Span span_of(const void* p, std::size_t bytes) {
+  const auto lo = reinterpret_cast<std::uintptr_t>(p);
+  return {lo, lo + bytes};
+}
+
+bool overlap(Span x, Span y) { return x.lo < y.hi && y.lo < x.hi; }
+
+// out overlaps an input without being exactly it.
+bool bad_overlap(const void* out, const void* in, std::size_t bytes) {
+  return out != in && overlap(span_of(out, bytes), span_of(in, bytes));
 }
 
 template <class T>
 projection_status check_vector_args(const T* a, const T* b, std::size_t n, const T* out) {
   if (n == 0) return PROJECTION_OK;
   if (!a || !b || !out) return PROJECTION_ERR_NULL;
-  if (overlaps(out, a, n * sizeof(T)) || overlaps(out, b, n * sizeof(T)))
+  if (bad_overlap(out, a, n * sizeof(T)) || bad_overlap(out, b, n * sizeof(T)))
     return PROJECTION_ERR_OVERLAP;
   return PROJECTION_OK;
 }
 
-// ---------------------------------------------------------------- reductions
-
+// NULL arrays or segments, and the total length (ARGUMENT if it overflows).
 template <class T>
-Gram reduce_gram(const T* a, const T* b, std::size_t n, GramParts parts) {
-  const auto gram = kernels<T>().gram[static_cast<int>(parts)];
-  return reduce_chunks<Gram>(
-      blocking(n), [&](std::size_t lo, std::size_t m) { return gram(a + lo, b + lo, m); },
-      [](Gram x, Gram y) { return Gram{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab}; }, Gram{0, 0, 0});
+projection_status check_list_pointers(const List<T>& l, T* const* out, bool vector,
+                                      std::size_t& total) {
+  total = 0;
+  if (l.count == 0) return PROJECTION_OK;
+  if (!l.a || !l.b || !l.n || (vector && !out)) return PROJECTION_ERR_NULL;
+  bool overflow = false;
+  for (std::size_t i = 0; i < l.count; ++i) {
+    if (l.n[i] == 0) continue;
+    if (!l.a[i] || !l.b[i] || (vector && !out[i])) return PROJECTION_ERR_NULL;
+    overflow |= l.n[i] > SIZE_MAX / sizeof(T) - total;
+    total += overflow ? 0 : l.n[i];
+  }
+  return overflow ? PROJECTION_ERR_ARGUMENT : PROJECTION_OK;
 }
 
+// An output segment may be exactly its own a[i] or b[i]; any other overlap of an
+// output with an input or another output is refused.
 template <class T>
-AbsStats reduce_stats(const T* x, std::size_t n) {
-  const auto& k = kernels<T>();
-  return reduce_chunks<AbsStats>(
-      blocking(n), [&](std::size_t lo, std::size_t m) { return k.abs_stats(x + lo, m); },
-      [](AbsStats x, AbsStats y) {
-        return AbsStats{x.sum + y.sum, y.max > x.max ? y.max : x.max,
-                        y.min < x.min ? y.min : x.min, x.nonzero + y.nonzero,
-                        x.nonfinite + y.nonfinite};
-      },
-      AbsStats{0, 0, HUGE_VAL, 0, 0});
+bool list_overlap_pairwise(const List<T>& l, T* const* out) {
+  for (std::size_t i = 0; i < l.count; ++i) {
+    if (l.n[i] == 0) continue;
+    const Span o = span_of(out[i], l.n[i] * sizeof(T));
+    for (std::size_t j = 0; j < l.count; ++j) {
+      if (l.n[j] == 0) continue;
+      const std::size_t bytes = l.n[j] * sizeof(T);
+      for (const void* in : {static_cast<const void*>(l.a[j]), static_cast<const void*>(l.b[j])})
+        if (overlap(o, span_of(in, bytes)) && !(i == j && in == out[i])) return true;
+      if (j != i && overlap(o, span_of(out[j], bytes))) return true;
+    }
+  }
+  return false;
 }
 
-// a.a, b.b and a.b (those asked for; the others 0 or any value), at the full
-// range of long double.
-struct Sums {
-  ld aa, bb, ab;
-  double nonfinite = 0;  // extended pass only: sum of (x - x), NaN if any input is not finite
+// The same, in O(count log count): the spans sorted by start; identical spans
+// form a group, which may hold an output only together with inputs of the same
+// segment; then no output group may meet another group.
+struct Tagged {
+  Span s;
+  std::size_t seg;
+  bool is_out;
 };
 
-// The same sums in long double, whose exponent range holds any product of two
-// finite doubles: the exact path for double data at extreme magnitudes. Four
-// lanes per chunk, combined in a fixed order, keep it deterministic.
 template <class T>
-Sums reduce_gram_extended(const T* a, const T* b, std::size_t n) {
-  return reduce_chunks<Sums>(
-      blocking(n),
-      [&](std::size_t lo, std::size_t m) {
-        ld aa[4] = {}, bb[4] = {}, ab[4] = {};
-        double nonfinite = 0;
-        for (std::size_t i = 0; i < m; ++i) {
-          const double xd = a[lo + i], yd = b[lo + i];
-          // Checked in double: tools that emulate x87 (valgrind) may turn an
-          // infinite double into a finite long double.
-          nonfinite += (xd - xd) + (yd - yd);
-          const ld x = xd, y = yd;
-          aa[i % 4] += x * x;
-          bb[i % 4] += y * y;
-          ab[i % 4] += x * y;
-        }
-        return Sums{(aa[0] + aa[1]) + (aa[2] + aa[3]), (bb[0] + bb[1]) + (bb[2] + bb[3]),
-                    (ab[0] + ab[1]) + (ab[2] + ab[3]), nonfinite};
-      },
-      [](Sums x, Sums y) {
-        return Sums{x.aa + y.aa, x.bb + y.bb, x.ab + y.ab, x.nonfinite + y.nonfinite};
-      },
-      Sums{0, 0, 0});
+bool list_overlap_sorted(const List<T>& l, T* const* out, void* area) {
+  auto* v = static_cast<Tagged*>(area);
+  std::size_t m = 0;
+  for (std::size_t i = 0; i < l.count; ++i) {
+    if (l.n[i] == 0) continue;
+    const std::size_t bytes = l.n[i] * sizeof(T);
+    v[m++] = {span_of(l.a[i], bytes), i, false};
+    v[m++] = {span_of(l.b[i], bytes), i, false};
+    v[m++] = {span_of(out[i], bytes), i, true};
+  }
+  std::sort(v, v + m, [](const Tagged& x, const Tagged& y) {
+    return x.s.lo != y.s.lo ? x.s.lo < y.s.lo : x.s.hi < y.s.hi;
+  });
+  std::uintptr_t end_all = 0, end_out = 0;  // furthest end of the groups before
+  for (std::size_t g = 0; g < m;) {
+    std::size_t h = g;
+    bool has_out = false, one_segment = true;
+    int outs = 0;
+    for (; h < m && v[h].s.lo == v[g].s.lo && v[h].s.hi == v[g].s.hi; ++h) {
+      has_out |= v[h].is_out;
+      outs += v[h].is_out;
+      one_segment &= v[h].seg == v[g].seg;
+    }
+    if (has_out && (!one_segment || outs > 1)) return true;
+    if (v[g].s.lo < end_out || (has_out && v[g].s.lo < end_all)) return true;
+    end_all = std::max(end_all, v[g].s.hi);
+    if (has_out) end_out = std::max(end_out, v[g].s.hi);
+    g = h;
+  }
+  return false;
 }
 
-// Double sums are trusted in [kSafeLow, DBL_MAX]: above, a sum may have
-// overflowed; below, products lost to underflow may matter. kSafeLow leaves room
-// for 2^60 elements' worth of underflowed products below one ulp of the sum.
-constexpr double kSafeLow = 0x1p-900;
+constexpr std::size_t kPairwiseMax = 64;
 
-bool trusted(double sum) { return std::fabs(sum) >= kSafeLow && std::fabs(sum) <= DBL_MAX; }
-
-// Every variant sees every element: b_i*b_i covers b, and a non-finite a_i
-// makes a_i*a_i or a_i*b_i (Inf*0 = NaN) non-finite.
 template <class T>
-projection_status gram_sums(const T* a, const T* b, std::size_t n, Sums& s,
-                            GramParts parts = GramParts::kAll) {
-  const Gram g = reduce_gram(a, b, n, parts);
-  if constexpr (std::is_same_v<T, float>) {
-    // Products of floats are exact in double and can neither overflow nor
-    // underflow: a non-finite sum means a non-finite input.
-    if (!std::isfinite(g.aa) || !std::isfinite(g.bb) || !std::isfinite(g.ab))
-      return PROJECTION_ERR_NONFINITE;
-    s = {g.aa, g.bb, g.ab};
-  } else if (n == 0 || ((!has_aa(parts) || trusted(g.aa)) && trusted(g.bb) &&
-                        (!has_ab(parts) || trusted(g.ab)))) {
-    s = {g.aa, g.bb, g.ab};
-  } else {
-    // Rare: a non-finite input, elements beyond about 1e+-150, a zero vector
-    // or a dot product near zero. Sums of finite squares cannot overflow long
-    // double.
-    s = reduce_gram_extended(a, b, n);
-    if (s.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
-  }
+projection_status check_list_overlap(const List<T>& l, T* const* out) {
+  if (l.count <= kPairwiseMax) return list_overlap_pairwise(l, out) ? PROJECTION_ERR_OVERLAP : PROJECTION_OK;
+  void* area = scratch(3 * l.count * sizeof(Tagged));
+  const bool bad = area ? list_overlap_sorted(l, out, area) : list_overlap_pairwise(l, out);
+  return bad ? PROJECTION_ERR_OVERLAP : PROJECTION_OK;
+}
+
+template <class T>
+projection_status check_list(const List<T>& l, T* const* out, std::size_t& total) {
+  if (auto st = check_list_pointers(l, out, true, total)) return st;
+  return check_list_overlap(l, out);
+}
+
+// ---------------------------------------------------------------- views
+
+template <class T>
+Segments<T> one_buffer(const T* const& a, const T* const& b, const std::size_t& n) {
+  return {&a, &b, &n, 1, n, 0};
+}
+
+template <class T>
+Segments<T> as_vector(const List<T>& l, std::size_t total) {
+  return {l.a, l.b, l.n, l.count, total, 0};
+}
+
+template <class T>
+Segments<T> segment(const List<T>& l, std::size_t i) {
+  return {l.a + i, l.b + i, l.n + i, 1, l.n[i], 0};
+}
+
+// The b side of s as the a side (a p-norm reads one input).
+template <class T>
+Segments<T> b_side(const Segments<T>& s) {
+  return {s.b, s.b, s.n, s.count, s.total, s.offset};
+}
+
+// ---------------------------------------------------------------- the operations on a view
+
+template <class T>
+projection_status vector_op(VectorOp op, const Segments<T>& s, T* const* out) {
+  if (s.total == 0) return PROJECTION_OK;
+  Sums sums;
+  if (auto st = gram_sums(s, parts_of(op), sums)) return st;
+  output_pass(s, out, plan_output<T>(op, sums, s.total));
   return PROJECTION_OK;
 }
 
-// ---------------------------------------------------------------- outputs
-
-int clamp_exponent(int e) { return e < -1022 ? -1022 : e > 1023 ? 1023 : e; }
-
-// Coefficients for out = x + c*y or out = c*y. A c that is a normal double is
-// used as it is: one fused rounding, exact wherever the output is. Otherwise
-// (|c| beyond about 2^+-1022, from inputs of very different magnitudes) c is
-// moved to the nearer end of double's normal range and y is scaled by the
-// rest, in two exact powers of two. Scaling y by as little as possible keeps
-// y*q exact for a tiny c and finite for a huge one wherever x + c*y is finite:
-// then c*y may exceed DBL_MAX by a few bits before x cancels it, which the
-// fused multiply-add (or SSE2's half-scale redo) absorbs.
 template <class T>
-Coeffs output_coeffs(ld c, std::size_t n) {
-  Coeffs k{static_cast<double>(c)};
-  k.stream = n * sizeof(T) >= kStreamBytes;
-  const ld mag = std::fabs(c);
-  if (c == 0 || (mag >= DBL_MIN && mag <= DBL_MAX)) {
-    // Float data with a normal float coefficient computes in float: the fused
-    // rounding keeps the error within the output's own.
-    k.narrow = std::is_same_v<T, float> && (c == 0 || (mag >= FLT_MIN && mag <= FLT_MAX));
-    return k;
+projection_status order_op(const Segments<T>& s, double ord, int* swapped, double* norm_a,
+                           double* norm_b) {
+  if (ord == 2) {
+    Sums sums;
+    if (auto st = gram_sums(s, GramParts::kSquares, sums)) return st;
+    norms2(sums, swapped, norm_a, norm_b);
+    return PROJECTION_OK;
   }
-  // 2^1022, not 2^1023: c rounded to double must stay finite.
-  const int m = std::ilogb(c), ec = m > 0 ? 1022 : -1022, q = m - ec;
-  const int q1 = clamp_exponent(q), q2 = clamp_exponent(q - q1);
-  k.qy = std::ldexp(1.0, q1);
-  k.qy2 = std::ldexp(1.0, q2);
-  // Beyond two such powers the product is 0 or inf anyway for every nonzero
-  // y; a finite c keeps y = 0 giving x (not inf*0 = NaN).
-  const ld cq = std::ldexp(c, -(q1 + q2));
-  k.c = static_cast<double>(std::fabs(cq) >= 0x1p1023L ? std::copysign(0x1p1022L, c)
-                            : std::fabs(cq) < 0x1p-1022L ? std::copysign(0x1p-1022L, c)
-                                                         : cq);
-  return k;
+  double na, nb;
+  if (auto st = norm_p(s, ord, na)) return st;
+  if (auto st = norm_p(b_side(s), ord, nb)) return st;
+  *swapped = na > nb ? 1 : 0;
+  if (norm_a) *norm_a = na;
+  if (norm_b) *norm_b = nb;
+  return PROJECTION_OK;
 }
 
 template <class T>
-void run_scale(const T* y, std::size_t n, T* out, const Coeffs& co) {
-  const auto& k = kernels<T>();
-  const Blocking bl = blocking(n);
-  for_each_chunk(bl, [&](std::size_t c) {
-    const std::size_t lo = bl.begin(c);
-    k.scale(y + lo, bl.size(c), out + lo, co);
+projection_status alpha_op(const Segments<T>& s, double* alpha, double* scale) {
+  Sums sums;
+  if (auto st = gram_sums(s, GramParts::kAll, sums)) return st;
+  alpha_scale(sums, alpha, scale);
+  return PROJECTION_OK;
+}
+
+// ---------------------------------------------------------------- _each_
+
+// Runs f(i) for every segment: the large ones one after the other (each
+// split over the threads as a single call would), the small ones spread over
+// the threads in one parallel region.
+template <class F>
+void each_segment(const std::size_t* n, std::size_t count, F&& f) {
+  std::size_t small_total = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (n[i] >= kParallelMin) f(i);
+    else small_total += n[i];
+  }
+  for_each_item(count, threads_for(small_total), [&](std::size_t i) {
+    if (n[i] < kParallelMin) f(i);
   });
 }
 
-template <class T>
-void run_axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& co) {
-  const auto& k = kernels<T>();
-  const Blocking bl = blocking(n);
-  for_each_chunk(bl, [&](std::size_t c) {
-    const std::size_t lo = bl.begin(c);
-    k.axpy(x + lo, y + lo, bl.size(c), out + lo, co);
-  });
-}
-
-// (S, L) = the 2-norm order of (a, b), and k = L.S / S.S (0 when S = 0).
-struct Ordered {
-  bool swapped;  // a is the larger: S = b, L = a
-  ld k;
+// Two phases: every segment's sums first (any NaN/Inf anywhere stops the
+// call before a result is written), then the results. The sums wait in the
+// scratch area; without one, phase two computes them again.
+struct Slot {
+  Sums sums;
+  double na = 0, nb = 0;
+  int swapped = 0;
 };
 
-Ordered order2(const Sums& s) {
-  const bool swapped = s.aa > s.bb;
-  const ld ss = swapped ? s.bb : s.aa;
-  return {swapped, ss == 0 ? ld(0) : s.ab / ss};
-}
-
-// out = L + c S, for c computed from k.
-template <class T, class CoeffOfK>
-projection_status larger_plus_smaller(const T* a, const T* b, std::size_t n, T* out,
-                                      CoeffOfK coeff) {
-  if (auto st = check_vector_args(a, b, n, out)) return st;
-  if (n == 0) return PROJECTION_OK;
-  Sums s;
-  if (auto st = gram_sums(a, b, n, s)) return st;
-  const Ordered o = order2(s);
-  const T* S = o.swapped ? b : a;
-  const T* L = o.swapped ? a : b;
-  run_axpy(L, S, n, out, output_coeffs<T>(coeff(o.k), n));
+template <class T, class Reduce, class Write>
+projection_status each_run(const List<T>& l, Reduce&& reduce, Write&& write) {
+  auto* slots = static_cast<Slot*>(scratch(l.count * sizeof(Slot)));
+  std::atomic<bool> nonfinite{false};
+  each_segment(l.n, l.count, [&](std::size_t i) {
+    Slot tmp;
+    if (reduce(i, slots ? slots[i] : tmp) != PROJECTION_OK)
+      nonfinite.store(true, std::memory_order_relaxed);
+  });
+  if (nonfinite.load()) return PROJECTION_ERR_NONFINITE;
+  each_segment(l.n, l.count, [&](std::size_t i) {
+    Slot tmp;
+    if (!slots) reduce(i, tmp);
+    write(i, slots ? slots[i] : tmp);
+  });
   return PROJECTION_OK;
 }
 
-// ---------------------------------------------------------------- p-norms
-
-// The p-norm for p other than 2, in long double.
 template <class T>
-projection_status norm_p(const T* x, std::size_t n, double p, ld& norm) {
-  const AbsStats st = reduce_stats(x, n);
-  if (st.nonfinite != 0) return PROJECTION_ERR_NONFINITE;
-  if (n == 0) { norm = 0; return PROJECTION_OK; }
-  if (std::isinf(p)) { norm = p > 0 ? st.max : st.min; return PROJECTION_OK; }
-  if (p == 0) { norm = st.nonzero; return PROJECTION_OK; }
-  if (p == 1 && std::isfinite(st.sum)) { norm = st.sum; return PROJECTION_OK; }
-  // (sum |x_i|^p)^(1/p) = m (sum (|x_i|/m)^p)^(1/p) with m the max |x_i| for
-  // p > 0 and the min for p < 0: every term is at most 1, so none overflows. A
-  // zero element with p < 0 makes m zero, and the norm is zero.
-  const double m = p > 0 ? st.max : st.min;
-  if (m == 0) { norm = 0; return PROJECTION_OK; }
-  const double sum = reduce_chunks<double>(
-      blocking(n),
-      [&](std::size_t lo, std::size_t len) {
-        double acc = 0;
-        for (std::size_t i = lo; i < lo + len; ++i)
-          acc += std::pow(std::fabs(static_cast<double>(x[i])) / m, p);
-        return acc;
+projection_status vector_each(VectorOp op, const List<T>& l, T* const* out) {
+  std::size_t total;
+  if (auto st = check_list(l, out, total)) return st;
+  return each_run(
+      l,
+      [&](std::size_t i, Slot& s) {
+        return l.n[i] == 0 ? PROJECTION_OK : gram_sums(segment(l, i), parts_of(op), s.sums);
       },
-      [](double u, double v) { return u + v; }, 0.0);
-  norm = m * std::pow(ld(sum), ld(1) / p);
-  return PROJECTION_OK;
+      [&](std::size_t i, const Slot& s) {
+        if (l.n[i] == 0) return;
+        output_pass(segment(l, i), out + i, plan_output<T>(op, s.sums, l.n[i]));
+      });
+}
+
+template <class T>
+projection_status vector_list(VectorOp op, const List<T>& l, T* const* out) {
+  std::size_t total;
+  if (auto st = check_list(l, out, total)) return st;
+  return vector_op(op, as_vector(l, total), out);
 }
 
 }  // namespace
 
-// ---------------------------------------------------------------- operations
+// ---------------------------------------------------------------- one buffer
 
 template <class T>
 projection_status vector_projection(const T* a, const T* b, std::size_t n, T* out) {
   if (auto st = check_vector_args(a, b, n, out)) return st;
-  if (n == 0) return PROJECTION_OK;
-  Sums s;
-  if (auto st = gram_sums(a, b, n, s, GramParts::kOntoB)) return st;
-  const ld k = s.bb == 0 ? ld(0) : s.ab / s.bb;
-  run_scale(b, n, out, output_coeffs<T>(k, n));
-  return PROJECTION_OK;
+  return vector_op(VectorOp::kProjection, one_buffer(a, b, n), &out);
+}
+
+template <class T>
+projection_status project_out_smaller(const T* a, const T* b, std::size_t n, T* out) {
+  if (auto st = check_vector_args(a, b, n, out)) return st;
+  return vector_op(VectorOp::kOutSmaller, one_buffer(a, b, n), &out);
+}
+
+template <class T>
+projection_status alphaless_gradient(const T* noise, const T* model, std::size_t n, T* out) {
+  if (auto st = check_vector_args(noise, model, n, out)) return st;
+  return vector_op(VectorOp::kAlphaless, one_buffer(noise, model, n), &out);
 }
 
 template <class T>
@@ -266,49 +312,96 @@ projection_status order_by_norm(const T* a, const T* b, std::size_t n, double or
                                 double* norm_a, double* norm_b) {
   if (!swapped || (n > 0 && (!a || !b))) return PROJECTION_ERR_NULL;
   if (std::isnan(ord)) return PROJECTION_ERR_ARGUMENT;
-  ld na, nb;
-  if (ord == 2) {
-    Sums s;
-    if (auto st = gram_sums(a, b, n, s, GramParts::kSquares)) return st;
-    na = std::sqrt(s.aa);
-    nb = std::sqrt(s.bb);
-  } else {
-    ld ua, ub;
-    if (auto st = norm_p(a, n, ord, ua)) return st;
-    if (auto st = norm_p(b, n, ord, ub)) return st;
-    na = ua;
-    nb = ub;
-  }
-  *swapped = na > nb ? 1 : 0;
-  if (norm_a) *norm_a = static_cast<double>(na);
-  if (norm_b) *norm_b = static_cast<double>(nb);
-  return PROJECTION_OK;
-}
-
-template <class T>
-projection_status project_out_smaller(const T* a, const T* b, std::size_t n, T* out) {
-  return larger_plus_smaller(a, b, n, out, [](ld k) { return -k; });
-}
-
-template <class T>
-projection_status alphaless_gradient(const T* noise, const T* model, std::size_t n, T* out) {
-  return larger_plus_smaller(noise, model, n, out, [](ld k) { return 1 - k; });
+  return order_op(one_buffer(a, b, n), ord, swapped, norm_a, norm_b);
 }
 
 template <class T>
 projection_status equivalent_alpha(const T* noise, const T* model, std::size_t n, double* alpha,
                                    double* scale) {
   if (!alpha || !scale || (n > 0 && (!noise || !model))) return PROJECTION_ERR_NULL;
-  Sums s;
-  if (auto st = gram_sums(noise, model, n, s)) return st;
-  const Ordered o = order2(s);
-  // The larger gradient's coefficient is 1, the smaller one's 1 - k.
-  const ld c_small = 1 - o.k;
-  const ld c_noise = o.swapped ? ld(1) : c_small;
-  const ld sum = 1 + c_small;
-  *alpha = static_cast<double>(c_noise / sum);  // +-inf when sum == 0, as IEEE division gives
-  *scale = static_cast<double>(sum);
-  return PROJECTION_OK;
+  return alpha_op(one_buffer(noise, model, n), alpha, scale);
+}
+
+// ---------------------------------------------------------------- lists as one vector
+
+template <class T>
+projection_status vector_projection_list(const List<T>& l, T* const* out) {
+  return vector_list(VectorOp::kProjection, l, out);
+}
+
+template <class T>
+projection_status project_out_smaller_list(const List<T>& l, T* const* out) {
+  return vector_list(VectorOp::kOutSmaller, l, out);
+}
+
+template <class T>
+projection_status alphaless_gradient_list(const List<T>& l, T* const* out) {
+  return vector_list(VectorOp::kAlphaless, l, out);
+}
+
+template <class T>
+projection_status order_by_norm_list(const List<T>& l, double ord, int* swapped, double* norm_a,
+                                     double* norm_b) {
+  if (!swapped) return PROJECTION_ERR_NULL;
+  std::size_t total;
+  if (auto st = check_list_pointers(l, static_cast<T* const*>(nullptr), false, total)) return st;
+  if (std::isnan(ord)) return PROJECTION_ERR_ARGUMENT;
+  return order_op(as_vector(l, total), ord, swapped, norm_a, norm_b);
+}
+
+template <class T>
+projection_status equivalent_alpha_list(const List<T>& l, double* alpha, double* scale) {
+  if (!alpha || !scale) return PROJECTION_ERR_NULL;
+  std::size_t total;
+  if (auto st = check_list_pointers(l, static_cast<T* const*>(nullptr), false, total)) return st;
+  return alpha_op(as_vector(l, total), alpha, scale);
+}
+
+// ---------------------------------------------------------------- each segment alone
+
+template <class T>
+projection_status vector_projection_each(const List<T>& l, T* const* out) {
+  return vector_each(VectorOp::kProjection, l, out);
+}
+
+template <class T>
+projection_status project_out_smaller_each(const List<T>& l, T* const* out) {
+  return vector_each(VectorOp::kOutSmaller, l, out);
+}
+
+template <class T>
+projection_status alphaless_gradient_each(const List<T>& l, T* const* out) {
+  return vector_each(VectorOp::kAlphaless, l, out);
+}
+
+template <class T>
+projection_status order_by_norm_each(const List<T>& l, double ord, int* swapped, double* norm_a,
+                                     double* norm_b) {
+  if (l.count > 0 && !swapped) return PROJECTION_ERR_NULL;
+  std::size_t total;
+  if (auto st = check_list_pointers(l, static_cast<T* const*>(nullptr), false, total)) return st;
+  if (std::isnan(ord)) return PROJECTION_ERR_ARGUMENT;
+  return each_run(
+      l,
+      [&](std::size_t i, Slot& s) {
+        return order_op(segment(l, i), ord, &s.swapped, &s.na, &s.nb);
+      },
+      [&](std::size_t i, const Slot& s) {
+        swapped[i] = s.swapped;
+        if (norm_a) norm_a[i] = s.na;
+        if (norm_b) norm_b[i] = s.nb;
+      });
+}
+
+template <class T>
+projection_status equivalent_alpha_each(const List<T>& l, double* alpha, double* scale) {
+  if (l.count > 0 && (!alpha || !scale)) return PROJECTION_ERR_NULL;
+  std::size_t total;
+  if (auto st = check_list_pointers(l, static_cast<T* const*>(nullptr), false, total)) return st;
+  return each_run(
+      l,
+      [&](std::size_t i, Slot& s) { return gram_sums(segment(l, i), GramParts::kAll, s.sums); },
+      [&](std::size_t i, const Slot& s) { alpha_scale(s.sums, alpha + i, scale + i); });
 }
 
 #define PROJECTION_INSTANTIATE(T)                                                              \
@@ -318,9 +411,23 @@ projection_status equivalent_alpha(const T* noise, const T* model, std::size_t n
   template projection_status project_out_smaller<T>(const T*, const T*, std::size_t, T*);      \
   template projection_status equivalent_alpha<T>(const T*, const T*, std::size_t, double*,     \
                                                  double*);                                     \
-  template projection_status alphaless_gradient<T>(const T*, const T*, std::size_t, T*);
+  template projection_status alphaless_gradient<T>(const T*, const T*, std::size_t, T*);       \
+  template projection_status vector_projection_list<T>(const List<T>&, T* const*);            \
+  template projection_status order_by_norm_list<T>(const List<T>&, double, int*, double*,      \
+                                                   double*);                                   \
+  template projection_status project_out_smaller_list<T>(const List<T>&, T* const*);          \
+  template projection_status equivalent_alpha_list<T>(const List<T>&, double*, double*);       \
+  template projection_status alphaless_gradient_list<T>(const List<T>&, T* const*);           \
+  template projection_status vector_projection_each<T>(const List<T>&, T* const*);            \
+  template projection_status order_by_norm_each<T>(const List<T>&, double, int*, double*,      \
+                                                   double*);                                   \
+  template projection_status project_out_smaller_each<T>(const List<T>&, T* const*);          \
+  template projection_status equivalent_alpha_each<T>(const List<T>&, double*, double*);       \
+  template projection_status alphaless_gradient_each<T>(const List<T>&, T* const*);
 PROJECTION_INSTANTIATE(float)
 PROJECTION_INSTANTIATE(double)
+PROJECTION_INSTANTIATE(bf16)
+PROJECTION_INSTANTIATE(f16)
 #undef PROJECTION_INSTANTIATE
 
 }  // namespace projection::detail

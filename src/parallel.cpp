@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <atomic>
+#include <mutex>
 
 #include "threads.hpp"
 
@@ -10,7 +11,8 @@ namespace projection::detail {
 
 namespace {
 std::atomic<int> g_threads{0};  // 0: the OpenMP default
-}
+std::mutex g_merge;
+}  // namespace
 
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : 0, std::memory_order_relaxed); }
 
@@ -21,12 +23,18 @@ int get_num_threads() {
 
 int threads_for(std::size_t n) { return n < kParallelMin ? 1 : get_num_threads(); }
 
-void run_chunks(const Blocking& b, void (*f)(void* ctx, std::size_t c), void* ctx) {
-  int t = threads_for(b.n);
-  if (static_cast<std::size_t>(t) > b.count) t = static_cast<int>(b.count);
-  const auto count = static_cast<long long>(b.count);
-#pragma omp parallel for num_threads(t) schedule(static)
-  for (long long c = 0; c < count; ++c) f(ctx, static_cast<std::size_t>(c));
+void run_team(int threads, void (*f)(void* ctx, int t, int T), void* ctx) {
+#pragma omp parallel num_threads(threads)
+  f(ctx, omp_get_thread_num(), omp_get_num_threads());
 }
+
+void run_items(std::size_t count, int threads, void (*f)(void* ctx, std::size_t i), void* ctx) {
+  const auto n = static_cast<long long>(count);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (long long i = 0; i < n; ++i) f(ctx, static_cast<std::size_t>(i));
+}
+
+void lock_merge() { g_merge.lock(); }
+void unlock_merge() { g_merge.unlock(); }
 
 }  // namespace projection::detail

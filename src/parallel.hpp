@@ -1,61 +1,60 @@
 // The one place that decides the parallel split.
 //
-// A buffer of n elements is cut into chunks whose size depends on n alone.
-// Each chunk is reduced on its own and the chunk results are combined in chunk
-// order, so every result is the same for any thread count and any alignment.
-// Threads take whole chunks; small inputs run on the calling thread without
-// opening an OpenMP region.
+// Work is split over an OpenMP team only from kParallelMin elements on; smaller
+// inputs run on the calling thread without opening a region (a region costs
+// microseconds). Reductions split the blocks of the global index space between
+// the threads and add their block sums exactly (exact.hpp), so no result
+// depends on the number of threads or on which thread took which block.
 #pragma once
 
 #include <cstddef>
-
-#include "kernels.hpp"
+#include <cstdint>
 
 namespace projection::detail {
 
-inline constexpr std::size_t kMinChunk = 4096;     // elements; a multiple of kLanes
-inline constexpr std::size_t kMaxChunks = 1024;    // bounds the per-call stack of partials
-inline constexpr std::size_t kParallelMin = 1 << 16;  // below: no OpenMP region
-
-struct Blocking {
-  std::size_t n, chunk, count;
-  std::size_t begin(std::size_t c) const { return c * chunk; }
-  std::size_t size(std::size_t c) const { return c + 1 < count ? chunk : n - c * chunk; }
-};
-
-constexpr Blocking blocking(std::size_t n) {
-  std::size_t chunk = (n + kMaxChunks - 1) / kMaxChunks;
-  chunk = (chunk + kLanes - 1) / kLanes * kLanes;
-  if (chunk < kMinChunk) chunk = kMinChunk;
-  return {n, chunk, n == 0 ? 0 : (n + chunk - 1) / chunk};
-}
+inline constexpr std::size_t kParallelMin = std::size_t{1} << 16;  // below: no OpenMP region
 
 // Threads a call over n elements will use: 1 below kParallelMin.
 int threads_for(std::size_t n);
 
-// Runs f(c) for every chunk c of b, on threads_for(b.n) threads.
-void run_chunks(const Blocking& b, void (*f)(void* ctx, std::size_t c), void* ctx);
+// Runs f(ctx, t, T) for t = 0 .. T-1 on a team of T <= threads threads (T is
+// what the runtime gave; each thread splits its share of the work by t and T).
+// With threads <= 1, runs f(ctx, 0, 1) on the calling thread.
+void run_team(int threads, void (*f)(void* ctx, int t, int T), void* ctx);
 
 template <class F>
-void for_each_chunk(const Blocking& b, F&& f) {
-  if (b.count <= 1 || threads_for(b.n) <= 1) {
-    for (std::size_t c = 0; c < b.count; ++c) f(c);
+void for_each_thread(int threads, F&& f) {
+  if (threads <= 1) {
+    f(0, 1);
     return;
   }
-  run_chunks(b, [](void* ctx, std::size_t c) { (*static_cast<F*>(ctx))(c); }, &f);
+  run_team(threads, [](void* ctx, int t, int T) { (*static_cast<F*>(ctx))(t, T); }, &f);
 }
 
-// Reduces each chunk with `chunk_fn(begin, size)` and folds the chunk results in
-// chunk order with `combine(acc, next)`.
-template <class R, class ChunkFn, class Combine>
-R reduce_chunks(const Blocking& b, ChunkFn&& chunk_fn, Combine&& combine, R empty) {
-  if (b.count == 0) return empty;
-  if (b.count == 1) return chunk_fn(std::size_t{0}, b.n);
-  R partial[kMaxChunks];
-  for_each_chunk(b, [&](std::size_t c) { partial[c] = chunk_fn(b.begin(c), b.size(c)); });
-  R acc = partial[0];
-  for (std::size_t c = 1; c < b.count; ++c) acc = combine(acc, partial[c]);
-  return acc;
+// The share [lo, hi) of `count` items that thread t of T takes.
+struct Share {
+  std::uint64_t lo, hi;
+};
+inline Share share(std::uint64_t count, int t, int T) {
+  return {count * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(T),
+          count * static_cast<std::uint64_t>(t + 1) / static_cast<std::uint64_t>(T)};
 }
+
+// Runs f(i) for i = 0 .. count-1, dynamically spread over `threads` threads
+// (for many small, independent items: the segments of an _each_ call).
+void run_items(std::size_t count, int threads, void (*f)(void* ctx, std::size_t i), void* ctx);
+
+template <class F>
+void for_each_item(std::size_t count, int threads, F&& f) {
+  if (threads <= 1 || count <= 1) {
+    for (std::size_t i = 0; i < count; ++i) f(i);
+    return;
+  }
+  run_items(count, threads, [](void* ctx, std::size_t i) { (*static_cast<F*>(ctx))(i); }, &f);
+}
+
+// A mutex for merging per-thread results.
+void lock_merge();
+void unlock_merge();
 
 }  // namespace projection::detail

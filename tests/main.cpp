@@ -15,7 +15,9 @@ std::string expected_arch() {
   const projection::detail::KernelTable* tables[8];
   const int count = projection::detail::supported_kernels(tables, 8);
   const char* want = std::getenv("PROJECTION_ARCH");
-  if (want && (!std::strcmp(want, "sse2") || !std::strcmp(want, "avx2") || !std::strcmp(want, "avx512")))
+  bool word = false;
+  for (const char* w : {"sse2", "avx2", "avx512", "neon", "generic"}) word |= want && !std::strcmp(want, w);
+  if (word)
     for (int i = 0; i < count; ++i)
       if (std::strstr(tables[i]->name, want)) return tables[i]->name;
   return tables[0]->name;  // unknown or unsupported: the best this CPU runs

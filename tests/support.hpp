@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "parallel.hpp"
+#include "kernels.hpp"
 #include "projection/projection.hpp"
 
 namespace test {
@@ -94,11 +94,11 @@ Ref reference(const T* a, const T* b, std::size_t n) {
 }
 
 // Bound on the relative error of the library's double sums over n elements:
-// each lane adds chunk/kLanes terms in sequence, then the lanes go through a
-// 5-level tree and the chunk results are added in order.
+// each lane of a block adds kBlock/kLanes terms in sequence, then the lanes go
+// through a 5-level tree; the block sums are added exactly and rounded once.
 inline ld sum_error(std::size_t n) {
-  const auto bl = projection::detail::blocking(n);
-  return 0x1p-53L * ld(bl.chunk / projection::detail::kLanes + bl.count + 8);
+  const std::size_t per_block = n < projection::detail::kBlock ? n : projection::detail::kBlock;
+  return 0x1p-53L * ld((per_block + projection::detail::kLanes - 1) / projection::detail::kLanes + 8);
 }
 
 template <class T>

@@ -48,5 +48,5 @@ TEST_CASE("C++ interface reports errors as projection::error", "[api]") {
   } catch (const projection::error& e) {
     CHECK(e.code() == projection::status::argument);
   }
-  CHECK(std::string(projection::version()) == "1.0.0");
+  CHECK(std::string(projection::version()) == "1.1.0");
 }

@@ -1,0 +1,75 @@
+// Element conversions between the 16-bit types, float and double, in portable
+// scalar code: the reference semantics, which the vector conversions of the
+// kernels reproduce bit for bit.
+//
+// Internal linkage (an unnamed namespace), because this header is included by
+// translation units compiled for different instruction sets.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels.hpp"
+
+namespace projection::detail {
+namespace {
+
+inline std::uint32_t bits_of(float f) {
+  std::uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float float_of(std::uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+inline double widen(double x) { return x; }
+inline double widen(float x) { return x; }
+inline double widen(bf16 x) { return float_of(std::uint32_t{x.bits} << 16); }
+inline double widen(f16 x) {
+  const std::uint32_t sign = std::uint32_t{x.bits & 0x8000u} << 16, em = x.bits & 0x7fffu;
+  if (em >= 0x7c00u) return float_of(sign | 0x7f800000u | ((em & 0x3ffu) << 13));  // Inf, NaN
+  // em << 13 read as a float is the value times 2^-112, subnormals included.
+  return float_of(bits_of(float_of(em << 13) * 0x1p112f) | sign);
+}
+
+// z rounded to float toward zero, with the last bit set when inexact ("round to
+// odd"). Rounding that once more, to nearest even, to a type of at most 22
+// significant bits gives the correctly rounded value of z: one rounding.
+inline std::uint32_t float_bits_to_odd(double z) {
+  const float f = static_cast<float>(z);
+  std::uint32_t u = bits_of(f);
+  const double back = f;
+  if (back != z) {
+    if (std::fabs(back) > std::fabs(z)) --u;  // went away from zero: step back
+    u |= 1;
+  }
+  return u;
+}
+inline std::uint16_t bf16_bits_from_odd(std::uint32_t u) {
+  return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
+}
+inline std::uint16_t f16_bits_from_odd(std::uint32_t u) {
+  const std::uint32_t sign = (u >> 16) & 0x8000u, mag = u & 0x7fffffffu;
+  std::uint32_t h;
+  if (mag >= 0x47800000u) {           // >= 2^16: beyond the range
+    h = 0x7c00u;
+  } else if (mag >= 0x38800000u) {    // >= 2^-14: normal; rebias, round, carry may reach inf
+    const std::uint32_t r = mag - 0x38000000u;
+    h = (r + 0xfffu + ((r >> 13) & 1)) >> 13;
+  } else {                            // subnormal: a multiple of 2^-24, rounded by the addition
+    h = bits_of(float_of(mag) + 0.5f) - 0x3f000000u;
+  }
+  return static_cast<std::uint16_t>(h | sign);
+}
+
+inline void narrow(double z, double* p) { *p = z; }
+inline void narrow(double z, float* p) { *p = static_cast<float>(z); }
+inline void narrow(double z, bf16* p) { p->bits = bf16_bits_from_odd(float_bits_to_odd(z)); }
+inline void narrow(double z, f16* p) { p->bits = f16_bits_from_odd(float_bits_to_odd(z)); }
+
+}  // namespace
+}  // namespace projection::detail

@@ -1,0 +1,6 @@
+// Kernels compiled for generic (portable C++); this file's compiler flags are set in CMakeLists.txt.
+#include "kernels_impl.hpp"
+
+namespace projection::detail {
+template const KernelTable& kernel_table<arch_generic>();
+}

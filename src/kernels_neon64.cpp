@@ -1,0 +1,6 @@
+// Kernels compiled for neon64; this file's compiler flags are set in CMakeLists.txt.
+#include "kernels_impl.hpp"
+
+namespace projection::detail {
+template const KernelTable& kernel_table<arch_neon64>();
+}
