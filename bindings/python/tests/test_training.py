@@ -234,3 +234,19 @@ def test_nonfinite_gradient_raises_and_leaves_grad_alone(path):
         PT.alphaless_backward(noise_loss, model_loss, [p, q])
     assert ei.value.status == P.ERR_NONFINITE
     assert torch.equal(p.grad, torch.tensor([7.0, 7.0])) and q.grad is None
+
+
+def test_the_readme_training_loop_runs(capsys):
+    """The training loop of bindings/python/README.md, as written."""
+    import os
+    import re
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    with open(readme) as f:
+        text = f.read()
+    code = re.search(r"### A training step.*?```python\n(.*?)```", text, re.S).group(1)
+    torch.manual_seed(0)
+    exec(compile(code, "README.md", "exec"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 20 and lines[0].startswith("step 0: model loss")
+    first, last = (float(re.search(r"model loss (\S+),", l).group(1)) for l in (lines[0], lines[-1]))
+    assert last < first  # it trains
