@@ -90,3 +90,46 @@ def test_runtime_dispatch(arch):
         assert r.stdout.strip() == best  # what the CPU cannot run falls back to the best
     else:
         assert r.stdout.strip() == want
+
+
+def test_partials_prototypes():
+    """The partials functions (projection.distributed builds on them) called through the
+    declared prototypes: two shards at multiples of PROJECTION_BLOCK, merged, give the
+    single call's alpha and scale bitwise (SPEC §8)."""
+    if not P.has("partials"):
+        pytest.skip("the loaded library has no partials functions")
+    import array
+    import ctypes
+    lib = P.load_library()
+    n = 3 * P.BLOCK + 5
+    a = array.array("f", [((i * 7919) % 1000 - 500) / 250.0 for i in range(n)])
+    b = array.array("f", [((i * 104729) % 1000 - 300) / 125.0 for i in range(n)])
+    pa, pb = a.buffer_info()[0], b.buffer_info()[0]
+    parts = [_lib.Partials(), _lib.Partials()]
+    for p in parts:
+        lib.projection_partials_init(ctypes.byref(p))
+    cut = 2 * P.BLOCK
+    assert lib.projection_partials_add_f32(ctypes.byref(parts[0]), pa, pb, cut, 0) == P.OK
+    assert lib.projection_partials_add_f32(ctypes.byref(parts[1]), pa + 4 * cut, pb + 4 * cut,
+                                           n - cut, cut) == P.OK
+    assert lib.projection_partials_merge(ctypes.byref(parts[0]), ctypes.byref(parts[1])) == P.OK
+    al, sc = ctypes.c_double(), ctypes.c_double()
+    assert lib.projection_partials_equivalent_alpha(ctypes.byref(parts[0]), ctypes.byref(al),
+                                                    ctypes.byref(sc)) == P.OK
+    assert (al.value, sc.value) == P.calculate_equivalent_alpha_and_scaling_factor(a, b)
+    assert lib.projection_partials_merge(ctypes.byref(parts[0]), ctypes.byref(parts[0])) \
+        == P.ERR_OVERLAP
+    assert ctypes.sizeof(_lib.Partials) == P.PARTIALS_SIZE
+
+
+def test_the_readme_python_examples_run(capsys):
+    """The Python blocks of the repository README's Python section, as written."""
+    torch = pytest.importorskip("torch")
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    section = text[text.index("### Python\n"):text.index("### Rust\n")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    torch.manual_seed(0)
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
