@@ -646,31 +646,42 @@ def set_alphaless_grad(params, noise_grads, model_grads):
         raise ValueError("params, noise_grads and model_grads have %d, %d and %d entries; "
                          "they must have the same length"
                          % (len(params), len(noise_grads), len(model_grads)))
-    P, N, M = [], [], []
+    Tensor = torch.Tensor
+
+    def like(p, g):  # a gradient of p's shape, dtype and device (a cheap test first)
+        return (isinstance(g, Tensor) and g.dtype is p.dtype and g.layout is _STRIDED
+                and g.shape == p.shape and g.is_cpu == p.is_cpu
+                and g.get_device() == p.get_device())
+
+    P, N, M, idx = [], [], [], []
     for i, (p, gn, gm) in enumerate(zip(params, noise_grads, model_grads)):
-        _tensor(p, "params[%d]" % i)
+        if not (isinstance(p, Tensor) and p.dtype in _SUFFIX and p.layout is _STRIDED):
+            _tensor(p, "params[%d]" % i)
         if gn is None and gm is None:
             continue
         if gn is None:
             gn = torch.zeros_like(_tensor(gm, "model_grads[%d]" % i))
         if gm is None:
             gm = torch.zeros_like(_tensor(gn, "noise_grads[%d]" % i))
-        _tensor(gn, "noise_grads[%d]" % i)
-        _tensor(gm, "model_grads[%d]" % i)
-        _check_pair(p, gn, "params[%d]" % i, "noise_grads[%d]" % i)
-        _check_pair(p, gm, "params[%d]" % i, "model_grads[%d]" % i)
+        for g, role in ((gn, "noise_grads"), (gm, "model_grads")):
+            if not like(p, g):  # the full checks, for their messages
+                _tensor(g, "%s[%d]" % (role, i))
+                _check_pair(p, g, "params[%d]" % i, "%s[%d]" % (role, i))
         g = p.grad
         if g is not None and g.requires_grad:
             raise ValueError("params[%d].grad requires grad (made by backward(create_graph="
                              "True)?); the alphaless gradient is not differentiable: set "
                              "p.grad = None first" % i)
         P.append(p)
-        N.append(gn.detach())
-        M.append(gm.detach())
+        N.append(gn.detach() if gn.requires_grad else gn)
+        M.append(gm.detach() if gm.requires_grad else gm)
+        idx.append(i)
     if not P:
         raise ValueError("no parameter has a gradient from either loss")
-    for p in P[1:]:  # one dtype and device for the one vector
-        _check_kind(P[0], p, "params[%d]" % _index(params, P[0]), "params[%d]" % _index(params, p))
+    dt, cpu, dev = P[0].dtype, P[0].is_cpu, P[0].get_device()
+    for j in range(1, len(P)):  # one dtype and device for the one vector
+        if P[j].dtype is not dt or P[j].is_cpu != cpu or P[j].get_device() != dev:
+            _check_kind(P[0], P[j], "params[%d]" % idx[0], "params[%d]" % idx[j])
     with torch.no_grad():
         fresh = [p.grad is None for p in P]
         outs = [torch.empty_like(p, memory_format=torch.contiguous_format) if f else p.grad
@@ -701,13 +712,6 @@ def set_alphaless_grad(params, noise_grads, model_grads):
             if f:
                 p.grad = o
     return alpha, scale
-
-
-def _index(xs, x):
-    for i, y in enumerate(xs):
-        if y is x:
-            return i
-    return -1
 
 
 def alphaless_backward(noise_loss, model_loss, params, *, retain_graph=False):

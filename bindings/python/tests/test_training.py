@@ -250,3 +250,13 @@ def test_the_readme_training_loop_runs(capsys):
     assert len(lines) == 20 and lines[0].startswith("step 0: model loss")
     first, last = (float(re.search(r"model loss (\S+),", l).group(1)) for l in (lines[0], lines[-1]))
     assert last < first  # it trains
+
+
+def test_parameters_on_two_devices_are_refused():
+    p = torch.nn.Parameter(torch.ones(2))
+    q = torch.nn.Parameter(torch.ones(2, device="meta"))
+    with pytest.raises(ValueError, match="one device"):
+        PT.set_alphaless_grad([p, q], [torch.ones(2), torch.ones(2, device="meta")],
+                              [torch.ones(2), torch.ones(2, device="meta")])
+    with pytest.raises(ValueError, match="same device"):
+        PT.set_alphaless_grad([p], [torch.ones(2, device="meta")], [torch.ones(2)])
