@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.hpp"
@@ -23,10 +24,86 @@ using ld = long double;
 
 template <class T>
 struct api : projection::detail::c_api<T> {
-  static constexpr const char* name = sizeof(T) == sizeof(float) ? "float" : "double";
+  static constexpr const char* name = std::is_same_v<T, float>    ? "float"
+                                      : std::is_same_v<T, double> ? "double"
+                                      : std::is_same_v<T, projection_bf16> ? "bf16"
+                                                                          : "f16";
 };
 
+
+
 // ---- data
+
+// ---- 16-bit elements, decoded and encoded here independently of the library
+
+template <class H>
+struct half_format;  // exponent and fraction bits
+template <>
+struct half_format<projection_bf16> {
+  static constexpr int kExp = 8, kFrac = 7;
+};
+template <>
+struct half_format<projection_f16> {
+  static constexpr int kExp = 5, kFrac = 10;
+};
+
+template <class H>
+constexpr int half_bias() { return (1 << (half_format<H>::kExp - 1)) - 1; }
+
+template <class H>
+bool half_finite(H h) {
+  constexpr int E = half_format<H>::kExp, F = half_format<H>::kFrac;
+  return ((h.bits >> F) & ((1 << E) - 1)) != (1 << E) - 1;
+}
+
+template <class H>
+ld decode(H h) {
+  constexpr int E = half_format<H>::kExp, F = half_format<H>::kFrac;
+  const int e = (h.bits >> F) & ((1 << E) - 1), f = h.bits & ((1 << F) - 1);
+  const ld sign = (h.bits >> 15) ? -1 : 1;
+  if (e == (1 << E) - 1) return f ? std::numeric_limits<ld>::quiet_NaN() : sign * HUGE_VALL;
+  if (e == 0) return sign * std::ldexp(ld(f), 1 - half_bias<H>() - F);
+  return sign * std::ldexp(ld(f + (1 << F)), e - half_bias<H>() - F);
+}
+
+// x truncated toward zero to the format (data generation only; |x| within range).
+template <class H>
+H encode(double x) {
+  constexpr int F = half_format<H>::kFrac;
+  H h{static_cast<std::uint16_t>(std::signbit(x) ? 0x8000 : 0)};
+  const double m = std::fabs(x);
+  if (m == 0) return h;
+  const int min_exp = 1 - half_bias<H>();
+  int e = std::ilogb(m);
+  if (e < min_exp) {  // subnormal
+    h.bits |= static_cast<std::uint16_t>(std::ldexp(m, F - min_exp));
+    return h;
+  }
+  const auto frac = static_cast<std::uint32_t>(std::ldexp(m, F - e)) & ((1u << F) - 1);
+  h.bits |= static_cast<std::uint16_t>(((e + half_bias<H>()) << F) | frac);
+  return h;
+}
+
+// The spacing of the format's values at |x| (its subnormal spacing below the normal range).
+template <class H>
+ld half_ulp(ld x) {
+  const int min_exp = 1 - half_bias<H>();
+  const int e = x == 0 ? min_exp : std::max(int(std::ilogb(x)), min_exp);
+  return std::ldexp(ld(1), e - half_format<H>::kFrac);
+}
+
+template <class H>
+ld half_max() {
+  constexpr int F = half_format<H>::kFrac;
+  return std::ldexp(ld((1 << (F + 1)) - 1), half_bias<H>() - F);
+}
+
+// Element value as long double, for every element type.
+inline ld value(float x) { return x; }
+inline ld value(double x) { return x; }
+inline ld value(projection_bf16 x) { return decode(x); }
+inline ld value(projection_f16 x) { return decode(x); }
+
 
 enum class Relation { unrelated, nearly_parallel, opposed, hugely_larger };
 inline const char* name(Relation r) {
@@ -40,6 +117,12 @@ inline const char* name(Relation r) {
 }
 inline constexpr Relation kRelations[] = {Relation::unrelated, Relation::nearly_parallel,
                                           Relation::opposed, Relation::hugely_larger};
+
+template <class T>
+T from_double(double x) {
+  if constexpr (std::is_floating_point_v<T>) return static_cast<T>(x);
+  else return encode<T>(x);
+}
 
 template <class T>
 struct Pair {
@@ -62,8 +145,8 @@ Pair<T> make_pair(Relation r, std::size_t n, std::uint64_t seed, double scale_a 
       case Relation::opposed: b = -0.6 * x + 1e-4 * y; break;
       case Relation::hugely_larger: b = 1e6 * y; break;
     }
-    p.a[i] = static_cast<T>(x * scale_a);
-    p.b[i] = static_cast<T>(b * scale_b);
+    p.a[i] = from_double<T>(x * scale_a);
+    p.b[i] = from_double<T>(b * scale_b);
   }
   return p;
 }
@@ -84,7 +167,7 @@ Ref reference(const T* a, const T* b, std::size_t n) {
     s[k] = t;
   };
   for (std::size_t i = 0; i < n; ++i) {
-    const ld x = a[i], y = b[i];
+    const ld x = value(a[i]), y = value(b[i]);
     add(0, x * x);
     add(1, y * y);
     add(2, x * y);
