@@ -31,19 +31,25 @@ Which path computes
 CPU tensors of float32, float64, bfloat16 and float16, contiguous, go through the library
 (lists through its ``_list_``/``_each_`` functions). The float64 reductions and the output
 rounded once from double are the library's (``SPEC.md`` §1, §2, §6). Everything else takes
-an equivalent PyTorch path with the same semantics, never a different answer — same
-formulas (sums accumulated in float64, the same order, tie and zero-vector rules, output
-rounded once from float64 to the dtype), same errors (ProjectionError for NaN/Inf input, a
-NaN norm order, an ``out=`` that partially overlaps an input):
+an equivalent PyTorch path with the same semantics, never a different answer — the same
+sums (every product exact, summed in float64; rescaled where float64 squares overflow),
+the same order, tie and zero-vector rules and coefficients, the same errors
+(ProjectionError for NaN/Inf input, a NaN norm order, an ``out=`` that partially overlaps
+an input). Its outputs are ``torch.add(L, S, alpha=c)`` in the tensors' own arithmetic
+(float32 for float32 and the 16-bit types), so they can differ from the library's in the
+last bit or two; with autograd they are computed in float64 and rounded once.
+The PyTorch path takes:
 
 * tensors on another device (CUDA, ...), non-contiguous tensors;
 * ``order_tensors_by_norm`` kwargs the library cannot honour (``dim``, ``dtype``, ``out``,
   or an ``ord`` that is not a real number): ``torch.linalg.vector_norm`` with those kwargs
   decides, as in the original;
 * inputs that require grad while grad mode is on: the PyTorch path is differentiable;
-* a library without the 1.1 entry points: bfloat16/float16 tensors then go through a
-  float32 copy (the scalars are the same; vector outputs are rounded twice, float32 then
-  the dtype), and lists through the PyTorch path.
+* lists, with a library older than 1.1 (no ``_list_``/``_each_`` functions).
+
+With a library older than 1.1, bfloat16/float16 tensors go through a float32 copy into
+the library (the scalars are the same; vector outputs are rounded twice, to float32 and
+then to the dtype).
 
 Set ``projection.torch.FORCE_PYTORCH = True`` to send every call through the PyTorch path.
 
