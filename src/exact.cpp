@@ -16,14 +16,14 @@ int clz32(std::uint32_t x) { return x ? __builtin_clz(x) : 32; }
 
 // ---------------------------------------------------------------- Wide
 
-Wide Wide::of(double x) {
+Wide Wide::of_subnormal(double x) {
   if (x == 0) return {};
   int e;
   const double f = std::frexp(x, &e);  // x = f 2^e, |f| in [0.5, 1)
   return {2 * f, e - 1};
 }
 
-double Wide::to_double() const { return m == 0 ? 0.0 : std::ldexp(m, e); }
+double Wide::to_double_far() const { return m == 0 ? 0.0 : std::ldexp(m, e); }
 
 Wide wide_div(Wide a, Wide b) {
   if (a.is_zero()) return {};
@@ -45,7 +45,7 @@ Wide wide_sqrt(Wide a) {
 Wide const_minus(double c, Wide k) {
   if (k.is_zero() || k.e < -1000) return Wide::of(c);  // |k| far below half an ulp of c
   if (k.e > 60) return -k;                             // c far below half an ulp of k
-  return Wide::of(c - std::ldexp(k.m, k.e));           // one rounding; k is a normal double
+  return Wide::of(c - k.to_double());                   // one rounding; k is a normal double
 }
 
 // ---------------------------------------------------------------- ExactSum

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace projection::detail {
 
@@ -22,8 +23,27 @@ struct Wide {
   double m = 0;
   int e = 0;
 
-  static Wide of(double x);              // exact for finite x
-  double to_double() const;              // rounded once (inf beyond the range)
+  static Wide of(double x) {  // exact for finite x
+    std::uint64_t u;
+    std::memcpy(&u, &x, sizeof u);
+    const int biased = static_cast<int>((u >> 52) & 0x7ff);
+    if (biased == 0) return of_subnormal(x);  // and zero
+    u = (u & ~(std::uint64_t{0x7ff} << 52)) | (std::uint64_t{1023} << 52);
+    double m;
+    std::memcpy(&m, &u, sizeof m);
+    return {m, biased - 1023};
+  }
+  double to_double() const {  // rounded once (inf beyond the range)
+    if (m == 0 || e < -1022 || e > 1023) return to_double_far();
+    std::uint64_t u;
+    std::memcpy(&u, &m, sizeof u);
+    u = (u & ~(std::uint64_t{0x7ff} << 52)) | (static_cast<std::uint64_t>(e + 1023) << 52);
+    double x;
+    std::memcpy(&x, &u, sizeof x);
+    return x;
+  }
+  static Wide of_subnormal(double x);
+  double to_double_far() const;
   bool is_zero() const { return m == 0; }
   Wide operator-() const { return {-m, e}; }
 };

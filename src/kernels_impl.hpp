@@ -43,28 +43,87 @@ constexpr bool is_half() { return std::is_same_v<T, bf16> || std::is_same_v<T, f
 template <class Arch>
 struct V;
 
-// Portable C++: one double at a time. The multiply-add is two roundings
-// (exact for the products of narrow types; the library is built with
-// -ffp-contract=off so the compiler does not fuse it on some CPUs only).
+// Portable C++: a small vector of N values with elementwise arithmetic. With
+// GCC and Clang it is a vector-extension type, which the compiler maps onto
+// whatever SIMD the target has (SSE2, NEON, VSX, RVV) or onto scalar code;
+// other compilers get plain arrays. The library is built with
+// -ffp-contract=off, so a multiply-add is two roundings on every CPU (exact
+// for the products of narrow types).
+template <class S, std::size_t N>
+struct GVec {
+#if defined(__GNUC__)
+  typedef S raw __attribute__((vector_size(N * sizeof(S))));
+#else
+  struct raw {
+    S e[N];
+    S& operator[](std::size_t i) { return e[i]; }
+    S operator[](std::size_t i) const { return e[i]; }
+  };
+#endif
+  raw v;
+  using value_type = S;
+  static constexpr std::size_t size = N;
+  GVec() = default;
+  explicit GVec(S x) {
+    for (std::size_t i = 0; i < N; ++i) v[i] = x;
+  }
+  static GVec load_unaligned(const S* p) {
+    GVec r;
+    std::memcpy(&r.v, p, sizeof r.v);
+    return r;
+  }
+  static GVec load_aligned(const S* p) { return load_unaligned(p); }
+  void store_unaligned(S* p) const { std::memcpy(p, &v, sizeof v); }
+  void store_aligned(S* p) const { store_unaligned(p); }
+  S operator[](std::size_t i) const { return v[i]; }
+  template <class F>
+  friend GVec lanewise(GVec a, GVec b, F f) {
+    GVec r;
+    for (std::size_t i = 0; i < N; ++i) r.v[i] = f(a.v[i], b.v[i]);
+    return r;
+  }
+#if defined(__GNUC__)
+  friend GVec operator+(GVec a, GVec b) { return from(a.v + b.v); }
+  friend GVec operator-(GVec a, GVec b) { return from(a.v - b.v); }
+  friend GVec operator*(GVec a, GVec b) { return from(a.v * b.v); }
+  static GVec from(raw r) {
+    GVec g;
+    g.v = r;
+    return g;
+  }
+#else
+  friend GVec operator+(GVec a, GVec b) { return lanewise(a, b, [](S x, S y) { return x + y; }); }
+  friend GVec operator-(GVec a, GVec b) { return lanewise(a, b, [](S x, S y) { return x - y; }); }
+  friend GVec operator*(GVec a, GVec b) { return lanewise(a, b, [](S x, S y) { return x * y; }); }
+#endif
+};
+
 template <>
 struct V<arch_generic> {
-  using D = double;
-  using F = float;
-  static constexpr std::size_t W = 1, kPassLanes = 4;
+  using D = GVec<double, 2>;
+  using F = GVec<float, 4>;
+  static constexpr std::size_t W = 2, kPassLanes = 8;
   static constexpr bool kFma = false;
   static constexpr const char* name = "generic";
-  static D zero() { return 0.0; }
+  static D zero() { return D(0.0); }
+  static D splat(double x) { return D(x); }
+  static D load(const double* p) { return D::load_unaligned(p); }
   template <class T>
-  static D load(const T* p) { return widen(*p); }
-  static void store_lanes(double* p, D v) { *p = v; }
+  static D load(const T* p) {
+    D r;
+    for (std::size_t i = 0; i < W; ++i) r.v[i] = widen(p[i]);
+    return r;
+  }
+  static void store_lanes(double* p, D v) { v.store_unaligned(p); }
   template <class T>
-  static void store(T* p, D v) { narrow(v, p); }
+  static void store(T* p, D v) {
+    for (std::size_t i = 0; i < W; ++i) narrow(v[i], p + i);
+  }
   static D madd(D x, D y, D acc) { return acc + x * y; }
-  static D abs(D v) { return std::fabs(v); }
-  static D max(D x, D y) { return x < y ? y : x; }
-  static D min(D x, D y) { return y < x ? y : x; }
-  static D nonzero(D v) { return v != 0 ? 1.0 : 0.0; }
-  static D splat(double x) { return x; }
+  static D abs(D v) { return lanewise(v, v, [](double x, double) { return std::fabs(x); }); }
+  static D max(D x, D y) { return lanewise(x, y, [](double a, double b) { return a < b ? b : a; }); }
+  static D min(D x, D y) { return lanewise(x, y, [](double a, double b) { return b < a ? b : a; }); }
+  static D nonzero(D v) { return lanewise(v, v, [](double x, double) { return x != 0 ? 1.0 : 0.0; }); }
 };
 
 #if defined(__x86_64__) || defined(__aarch64__)
@@ -271,16 +330,27 @@ inline void pad_group(T (&dst)[kLanes], std::size_t at, const T* src, std::size_
   std::memcpy(static_cast<void*>(dst + at), src, m * sizeof(T));
 }
 
-// The fixed tree: step s = kLanes/2, ..., 1: lane j += lane j + s.
+// The fixed tree: step s = kLanes/2, ..., 1: lane j += lane j + s, the steps
+// of at least W lanes as whole-vector additions.
+template <class A>
 inline double lanes_tree(const double (&lane)[kLanes]) {
-  double t[kLanes];
-  std::memcpy(t, lane, sizeof t);
-  for (std::size_t s = kLanes / 2; s > 0; s /= 2)
-    for (std::size_t j = 0; j < s; ++j) t[j] += t[j + s];
-  return t[0];
+  using v = V<A>;
+  using D = typename v::D;
+  constexpr std::size_t W = v::W, R = kLanes / W;
+  D t[R];
+  for (std::size_t r = 0; r < R; ++r) t[r] = v::load(lane + r * W);
+  for (std::size_t s = R / 2; s > 0; s /= 2)
+    for (std::size_t j = 0; j < s; ++j) t[j] = t[j] + t[j + s];
+  alignas(64) double l[W];
+  v::store_lanes(l, t[0]);
+  for (std::size_t s = W / 2; s > 0; s /= 2)
+    for (std::size_t j = 0; j < s; ++j) l[j] += l[j + s];
+  return l[0];
 }
 
-template <class A, class T, GramParts P>
+// With Fresh, the block starts here (lanes zero, lane0 == 0) and st is only
+// written.
+template <class A, class T, GramParts P, bool Fresh = false>
 Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLanes& st,
                 bool close) {
   using v = V<A>;
@@ -298,41 +368,56 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
     pad_group(ta, 0, body_a + groups * kLanes, tail);
     pad_group(tb, 0, body_b + groups * kLanes, tail);
   }
-  for (std::size_t off = 0; off < kLanes; off += L) {
-    D saa[R], sbb[R], sab[R];
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (kAA) saa[r] = v::load(st.aa + off + r * W);
-      sbb[r] = v::load(st.bb + off + r * W);
-      if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
-    }
-    auto step = [&](const T* pa, const T* pb) {
+  // The groups in order: the padded head, the body, the padded tail. With more
+  // than one pass, they go in chunks that stay in the L1 cache between passes.
+  const std::size_t total = groups + (head ? 1 : 0) + (tail ? 1 : 0);
+  constexpr std::size_t kChunk = L == kLanes ? ~std::size_t{0} : 64;
+  auto group = [&](std::size_t q, const T*& pa, const T*& pb) {
+    if (head && q == 0) pa = ha, pb = hb;
+    else if (tail && q + 1 == total) pa = ta, pb = tb;
+    else pa = body_a + (q - (head ? 1 : 0)) * kLanes, pb = body_b + (q - (head ? 1 : 0)) * kLanes;
+  };
+  for (std::size_t q0 = 0; q0 < total || (q0 == 0 && Fresh); q0 += kChunk) {
+    const std::size_t q1 = total - q0 < kChunk ? total : q0 + kChunk;
+    for (std::size_t off = 0; off < kLanes; off += L) {
+      D saa[R], sbb[R], sab[R];
       for (std::size_t r = 0; r < R; ++r) {
-        const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
-        if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
-        sbb[r] = v::madd(y, y, sbb[r]);
-        if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+        if (Fresh && q0 == 0) {
+          saa[r] = sbb[r] = sab[r] = v::zero();
+        } else {
+          if constexpr (kAA) saa[r] = v::load(st.aa + off + r * W);
+          sbb[r] = v::load(st.bb + off + r * W);
+          if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
+        }
       }
-    };
-    if (head) step(ha, hb);
-    for (std::size_t g = 0; g < groups; ++g) step(body_a + g * kLanes, body_b + g * kLanes);
-    if (tail) step(ta, tb);
-    for (std::size_t r = 0; r < R; ++r) {
-      if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);
-      v::store_lanes(st.bb + off + r * W, sbb[r]);
-      if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
+      for (std::size_t q = q0; q < q1; ++q) {
+        const T *pa, *pb;
+        group(q, pa, pb);
+        for (std::size_t r = 0; r < R; ++r) {
+          const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
+          if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
+          sbb[r] = v::madd(y, y, sbb[r]);
+          if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+        }
+      }
+      for (std::size_t r = 0; r < R; ++r) {
+        if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);
+        v::store_lanes(st.bb + off + r * W, sbb[r]);
+        if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
+      }
     }
+    if (q1 == total) break;
   }
   if (!close) return {0, 0, 0};
-  return {kAA ? lanes_tree(st.aa) : 0.0, lanes_tree(st.bb), kAB ? lanes_tree(st.ab) : 0.0};
+  return {kAA ? lanes_tree<A>(st.aa) : 0.0, lanes_tree<A>(st.bb), kAB ? lanes_tree<A>(st.ab) : 0.0};
 }
 
 template <class A, class T, GramParts P>
 void gram_blocks(const T* a, const T* b, std::size_t n, Gram* out) {
   for (std::size_t lo = 0; lo < n; lo += kBlock) {
     GramLanes st;
-    std::memset(&st, 0, sizeof st);
     const std::size_t m = n - lo < kBlock ? n - lo : kBlock;
-    *out++ = gram_piece<A, T, P>(a + lo, b + lo, m, 0, st, true);
+    *out++ = gram_piece<A, T, P, true>(a + lo, b + lo, m, 0, st, true);
   }
 }
 
@@ -389,7 +474,7 @@ AbsStats abs_piece(const T* x, std::size_t m, std::size_t lane0, AbsLanes& st, b
       mx[j] = mx[j] < mx[j + w] ? mx[j + w] : mx[j];
       mn[j] = mn[j + w] < mn[j] ? mn[j + w] : mn[j];
     }
-  return {lanes_tree(st.sum), mx[0], mn[0], lanes_tree(st.nonzero), lanes_tree(st.nonfinite)};
+  return {lanes_tree<A>(st.sum), mx[0], mn[0], lanes_tree<A>(st.nonzero), lanes_tree<A>(st.nonfinite)};
 }
 
 // ================================================== elementwise passes
@@ -432,20 +517,28 @@ inline void elementwise(std::size_t n, T* out, bool stream, Body body, TailBody 
 //           products of a 16-bit y are exact: within 1 ulp of 16-bit outputs
 //           without a fused multiply-add
 //   kNarrow fma(c, y, x) in float (float data, c within float range)
-enum class How { kFused, kPlain, kSplit, kNarrow };
+//   kNarrowPlain  x + c*y in float, two roundings (float data, c within float
+//           range, no fused multiply-add); a result that overflows is redone in
+//           double, where x + c*y may still be finite
+enum class How { kFused, kPlain, kSplit, kNarrow, kNarrowPlain };
 
-template <class A>
-inline typename V<A>::D plain_axpy(typename V<A>::D c, typename V<A>::D y, typename V<A>::D x) {
-  using D = typename V<A>::D;
-  const D r = x + c * y;
-  if constexpr (std::is_same_v<D, double>) {
-    if (!std::isinf(r)) return r;
-    return (x * 0.5 + c * (y * 0.5)) * 2;
+// x + c*y in double with two roundings; a lane whose product overflows where
+// the sum would not is redone at half scale (exact there).
+inline double plain_axpy1(double c, double y, double x) {
+  const double r = x + c * y;
+  return std::isinf(r) ? (x * 0.5 + c * (y * 0.5)) * 2 : r;
+}
+
+template <class C>
+inline bool any_nan(C z) {
+  if constexpr (std::is_arithmetic_v<C>) {
+    return z != z;
+  } else if constexpr (requires { xsimd::isnan(z); }) {
+    return xsimd::any(xsimd::isnan(z));
   } else {
-    const auto overflow = xsimd::isinf(r);
-    if (!xsimd::any(overflow)) return r;
-    const D half(0.5), two(2.0);
-    return xsimd::select(overflow, (x * half + c * (y * half)) * two, r);
+    bool nan = false;
+    for (std::size_t i = 0; i < C::size; ++i) nan |= z[i] != z[i];
+    return nan;
   }
 }
 
@@ -458,7 +551,7 @@ constexpr std::size_t width_of() {
 template <class A, class T, How H, bool Scaled, bool WithX>
 void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   using v = V<A>;
-  constexpr bool kNarrow = H == How::kNarrow;
+  constexpr bool kNarrow = H == How::kNarrow || H == How::kNarrowPlain;
   using C = std::conditional_t<kNarrow, typename v::F, typename v::D>;
   constexpr std::size_t W = width_of<C>();
   using S = std::conditional_t<kNarrow, float, double>;
@@ -473,7 +566,8 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
   }
   const C c_hi(static_cast<S>(chi_d)), c_lo(static_cast<S>(k.c - chi_d));
   auto load = [](const T* p) -> C {
-    if constexpr (kNarrow) return C::load_unaligned(p);
+    if constexpr (std::is_arithmetic_v<C>) return widen(*p);
+    else if constexpr (kNarrow) return C::load_unaligned(p);
     else return v::load(p);
   };
   auto compute = [&](const T* px, const T* py) -> C {
@@ -483,18 +577,45 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
       return c * vy;
     } else {
       const C vx = load(px);
-      if constexpr (H == How::kNarrow) return v::maddf(c, vy, vx);
-      else if constexpr (H == How::kFused) return v::madd(c, vy, vx);
-      else if constexpr (H == How::kPlain) return plain_axpy<A>(c, vy, vx);
-      else return (vx + c_hi * vy) + c_lo * vy;
+      if constexpr (H == How::kNarrow) {
+        return v::maddf(c, vy, vx);
+      } else if constexpr (H == How::kFused) {
+        return v::madd(c, vy, vx);
+      } else if constexpr (H == How::kPlain || H == How::kNarrowPlain) {
+        return vx + c * vy;  // checked for overflow by the group, below
+      } else {
+        return (vx + c_hi * vy) + c_lo * vy;
+      }
     }
   };
+  auto put = [&]<bool Stream>(T* po, C z) {
+    if constexpr (Stream && requires { v::stream(po, z); }) v::stream(po, z);
+    else if constexpr (kNarrow && !std::is_arithmetic_v<C>) z.store_unaligned(po);
+    else v::store(po, z);
+  };
+  // Two roundings without a fused multiply-add: c*y may overflow where
+  // x + c*y does not. A group with an infinite result is computed again lane by
+  // lane at half scale, in double.
+  constexpr bool kCheck = WithX && (H == How::kPlain || H == How::kNarrowPlain);
   auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
-    for (std::size_t r = 0; r < kLanes / W; ++r) {
-      const C z = compute(px + r * W, py + r * W);  // loads before the store: out may be x or y
-      if constexpr (Stream && requires { v::stream(po, z); }) v::stream(po + r * W, z);
-      else if constexpr (kNarrow) z.store_unaligned(po + r * W);
-      else v::store(po + r * W, z);
+    if constexpr (kCheck) {
+      C z[kLanes / W], bad(S(0));
+      for (std::size_t r = 0; r < kLanes / W; ++r) {
+        z[r] = compute(px + r * W, py + r * W);
+        bad = bad + (z[r] - z[r]);  // NaN once any lane is infinite
+      }
+      if (!any_nan(bad)) {
+        for (std::size_t r = 0; r < kLanes / W; ++r) put.template operator()<Stream>(po + r * W, z[r]);
+        return;
+      }
+      for (std::size_t i = 0; i < kLanes; ++i) {
+        double y1 = widen(py[i]);
+        if constexpr (Scaled) y1 = (y1 * k.qy) * k.qy2;
+        narrow(plain_axpy1(k.c, y1, widen(px[i])), po + i);
+      }
+    } else {
+      for (std::size_t r = 0; r < kLanes / W; ++r)  // loads before the store: out may be x or y
+        put.template operator()<Stream>(po + r * W, compute(px + r * W, py + r * W));
     }
   };
   auto body = [&]<bool Stream>(std::size_t i) {
@@ -516,8 +637,9 @@ template <class A, class T, bool WithX>
 void elementwise_op(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   constexpr How kWide = V<A>::kFma ? How::kFused : is_half<T>() ? How::kSplit : How::kPlain;
   if (!unscaled(k)) return elementwise_impl<A, T, kWide, true, WithX>(x, y, n, out, k);
-  if constexpr (std::is_same_v<T, float> && V<A>::kFma) {
-    if (k.narrow) return elementwise_impl<A, T, How::kNarrow, false, WithX>(x, y, n, out, k);
+  if constexpr (std::is_same_v<T, float>) {
+    constexpr How kN = V<A>::kFma ? How::kNarrow : How::kNarrowPlain;
+    if (k.narrow) return elementwise_impl<A, T, kN, false, WithX>(x, y, n, out, k);
   }
   elementwise_impl<A, T, kWide, false, WithX>(x, y, n, out, k);
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "fork.hpp"
 #include "threads.hpp"
 
 namespace projection::detail {
@@ -17,11 +18,16 @@ std::mutex g_merge;
 void set_num_threads(int n) { g_threads.store(n > 0 ? n : 0, std::memory_order_relaxed); }
 
 int get_num_threads() {
+  if (!thread_may_open_team()) return 1;  // see fork.hpp
   const int n = g_threads.load(std::memory_order_relaxed);
   return n > 0 ? n : omp_get_max_threads();
 }
 
-int threads_for(std::size_t n) { return n < kParallelMin ? 1 : get_num_threads(); }
+int threads_for(std::size_t n) {
+  const int t = n < kParallelMin ? 1 : get_num_threads();
+  if (t > 1) note_team_ahead();  // fork handlers in place before the first team (fork.hpp)
+  return t;
+}
 
 void run_team(int threads, void (*f)(void* ctx, int t, int T), void* ctx) {
 #pragma omp parallel num_threads(threads)

@@ -57,7 +57,34 @@
  *    once and reused; if it cannot be allocated they take a slower path that needs none.)
  *  - Threading: inputs of 65,536 elements and more are split over an OpenMP team (see
  *    projection_set_num_threads); smaller ones run on the calling thread without opening
- *    a parallel region.
+ *    a parallel region. Calls may come from inside the caller's own OpenMP parallel
+ *    region (the library's region is then nested: one thread unless the caller enabled
+ *    nesting; the same results either way), from a process that also runs LLVM's libomp,
+ *    and from threads with small stacks (64 KiB is tested).
+ *  - fork(): after fork() the child's calls (and those of its children) complete, on
+ *    teams of the full size, with results bitwise equal to the parent's; so do the
+ *    parent's. The reason it needs care: GCC's OpenMP runtime (libgomp), which the
+ *    library uses, keeps per thread a pool of idle workers shared by every OpenMP user
+ *    on that thread, and fork() copies the pool's bookkeeping but not its threads, so
+ *    the child's first team on that thread would wait forever. The library therefore
+ *    installs a pthread_atfork handler (when it is loaded, and in any case before it
+ *    opens its first team: no static constructor is relied on, so it holds for the
+ *    shared and the static library and the Python package) that releases the forking
+ *    thread's pool just before fork() with omp_pause_resource_all(omp_pause_soft); the
+ *    child starts fresh workers when it needs them. Why this mechanism: forcing children
+ *    onto one thread would waste the cores of every DataLoader worker or forked server,
+ *    and a later projection_set_num_threads(n > 1) in such a child could not be honoured
+ *    (a team on that thread hangs in libgomp); linking LLVM's fork-safe libomp instead
+ *    would put a second OpenMP runtime into every program built with GCC. Costs: the
+ *    parent's next parallel region starts its workers again (well under a
+ *    millisecond per fork), and, since the pool is shared, the caller's own OpenMP
+ *    code on the forking thread also gets new workers (threadprivate values of its
+ *    worker threads do not survive a fork; the main thread's do). Should the runtime
+ *    refuse to release the pool (never seen with libgomp), the child's copy of the
+ *    thread that forked runs the library's calls on itself and
+ *    projection_get_num_threads() reports 1 there. Not covered: a pool inherited
+ *    across a fork() that happened before the library was loaded into the process or
+ *    an ancestor; load the library before forking.
  */
 #ifndef PROJECTION_PROJECTION_H
 #define PROJECTION_PROJECTION_H
@@ -523,11 +550,15 @@ PROJECTION_API unsigned projection_version_number(void);
 PROJECTION_API const char *projection_simd_arch(void);
 
 /*! Sets the number of threads used for large inputs, for all callers of the
- *  library; n <= 0 restores the OpenMP default (OMP_NUM_THREADS). Safe to call while
- *  other threads compute: a call in flight keeps the count it started with. */
+ *  library; n <= 0 restores the OpenMP default (OMP_NUM_THREADS; an invalid value
+ *  there, such as 0, -3 or abc, is ignored by the runtime). Safe to call while other
+ *  threads compute: a call in flight keeps the count it started with. Honoured in a
+ *  forked child as in any process (see "fork()" at the top of this header). */
 PROJECTION_API void projection_set_num_threads(int n);
 
-/*! @return the number of threads a large call would use now (at least 1). */
+/*! @return the number of threads a large call from the calling thread would use now
+ *  (at least 1): the count set above, else the OpenMP default; 1 on the one thread of
+ *  a forked child that may not open a team (see "fork()" at the top of this header). */
 PROJECTION_API int projection_get_num_threads(void);
 
 #ifdef __cplusplus
