@@ -177,7 +177,8 @@ def load_python(path):
         doc = json.load(f)
     t = {(r["op"], r["n"], r["impl"]): r["seconds"] for r in doc["results"]}
     return {"meta": doc["meta"], "t": t, "checks": doc.get("checks", []),
-            "sizes": sorted({r["n"] for r in doc["results"]})}
+            "sizes": sorted({r["n"] for r in doc["results"]}),
+            "package": doc.get("package")}
 
 
 def load_accuracy(path):
@@ -436,6 +437,8 @@ def scaling_section(sc, A):
 
 
 def python_table(py):
+    if not py["sizes"]:
+        return "Not run (python_bench.py --package-only)."
     m = py["meta"]
     rows = ["| operation | n | projection (ctypes) | PyTorch | NumPy | speedup vs PyTorch | "
             "speedup vs NumPy |", "|---|---:|---:|---:|---:|---:|---:|"]
@@ -474,6 +477,69 @@ def python_table(py):
              ". Past the bound, a speedup can only come from PyTorch running below bandwidth "
              "(small n: its per-call overhead; its float dot on one thread).")
     return head + "\n\n" + "\n".join(rows) + "\n\n" + agree + "\n\n" + bound
+
+
+def package_section(py):
+    """The Python package (bindings/python): call overhead, a training step, fresh outputs."""
+    pk = py.get("package") if py else None
+    if not pk:
+        return "Not run (python_bench.py --no-package)."
+    m = py["meta"]
+    md = [f"Package {pk['package_version']}, library {os.path.basename(pk['library'])}; "
+          f"{m['threads']} threads; PyTorch {m['torch_version']}; medians of interleaved "
+          "samples. Each figure is one call from Python, float32."]
+    ov = {(r["op"], r["impl"]): r["seconds"] for r in pk["overhead"]}
+    n = pk["overhead"][0]["n"] if pk["overhead"] else 0
+    impls = ["projection.torch", "torch", "projection (buffer API)", "projection (raw ctypes)",
+             "projection.torch, new output", "torch, new output"]
+    md.append("")
+    md.append(f"**Call overhead at n = {fmt_n(n)}**, where the arithmetic costs next to nothing. "
+              "`projection.torch` is the drop-in (tensors in, tensors out; `out=` given for the "
+              "vector operations, or a new output as the original module returns); `torch` is "
+              "the tuned PyTorch of the table above (reused output, Python floats for the "
+              "scalars); the buffer API is `import projection` (the ctypes layer of version "
+              "1.0, NumPy arrays); raw ctypes is a bare call of the C function with "
+              "precomputed arguments, the floor for any ctypes binding.")
+    md.append("")
+    md.append("| operation | " + " | ".join(impls) + " | projection.torch time ÷ torch's |")
+    md.append("|---|" + "---:|" * (len(impls) + 1))
+    for op in OPS:
+        cells = [fmt_t(ov[(op, k)]) if (op, k) in ov else "—" for k in impls]
+        r = ratio(ov.get((op, "projection.torch")), ov.get((op, "torch")))
+        md.append(f"| {op} | " + " | ".join(cells) + f" | {f2(r, 2, '×')} |")
+    ab = pk.get("alphaless_backward")
+    if ab:
+        lib, loop = ab["seconds"]["projection.torch"], ab["seconds"]["torch loop"]
+        md.append("")
+        md.append(f"**A training step's projection over GPT-2 small's parameter list** "
+                  f"({ab['tensors']} tensors, {ab['elements']:,} elements): given both lists of "
+                  "gradients, `set_alphaless_grad` — the part of `alphaless_backward` after "
+                  "autograd — writes the alphaless gradient into every existing `.grad` and "
+                  f"returns alpha and scale: **{fmt_t(lib)}** ({ab['path']} path: two list calls, "
+                  f"equivalent_alpha_list and alphaless_gradient_list) against **{fmt_t(loop)}** for "
+                  "a PyTorch loop doing the same (three `torch.dot` per tensor, float32 "
+                  "accumulation, then `torch.add(L, S, alpha=c, out=p.grad)` per tensor): "
+                  f"{f2(ratio(loop, lib), 2, '×')}. The two gradients' autograd, the same for "
+                  "both, is not included." + (
+                      " Against a float64 reference, relative error of alpha and of `.grad`: "
+                      f"library {ab['error']['projection.torch']['alpha']:.1e} and "
+                      f"{ab['error']['projection.torch']['grad']:.1e}, PyTorch loop "
+                      f"{ab['error']['torch loop']['alpha']:.1e} and "
+                      f"{ab['error']['torch loop']['grad']:.1e}." if "error" in ab else "")
+                  + ("" if ab.get("library_ok", True) else " **⚠ the library missed its bound.**"))
+    fr = pk.get("fresh_output")
+    if fr:
+        t = fr["seconds"]
+        new, out, fill = (t.get(k) for k in ("projection.torch, new output",
+                                             "projection.torch, out=", "torch.empty(n).fill_(0)"))
+        md.append("")
+        md.append(f"**A new output costs more than the arithmetic** at n = {fr['n']:,} "
+                  f"({fr['threads']} threads): `alphaless_gradient` into a new tensor "
+                  f"{fmt_t(new)}, into a preallocated `out=` {fmt_t(out)}; a bare "
+                  f"`torch.empty(n).fill_(0)` takes {fmt_t(fill)} — the page faults of "
+                  f"{fr['n'] * 4 / 1e6:.0f} MB of fresh memory. Hence `alphaless_backward` writes "
+                  "into each parameter's existing `.grad`, and the drop-in functions take `out=`.")
+    return "\n".join(md)
 
 
 def accuracy_table(acc):
@@ -688,6 +754,10 @@ def main():
     md.append("## Python: projection through ctypes vs tuned PyTorch and NumPy")
     md.append("")
     md.append(python_table(py) if py else "Not run.")
+    md.append("")
+    md.append("## Python package: projection.torch")
+    md.append("")
+    md.append(package_section(py))
     md.append("")
     md.append("## Accuracy")
     md.append("")

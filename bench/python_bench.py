@@ -3,6 +3,13 @@
 
 Usage: /usr/bin/python3 bench/python_bench.py --lib build/bench/libprojection.so --out py.json
 
+Then the Python package itself (bindings/python, loaded against the same --lib), under the
+key "package" of the output: the per-call overhead at n = 1e3 of projection.torch against
+the tuned PyTorch functions and the buffer API (`import projection`, the ctypes layer of
+version 1.0); one alphaless_backward step over the 148 parameter tensors of GPT-2 small
+against a PyTorch loop doing the same; and a fresh output against out= at large n.
+--package-only skips the kernel comparison above; --no-package skips this.
+
 Every implementation works on the same NumPy buffers (PyTorch through torch.from_numpy,
 no copies) and writes into a reused output. The PyTorch version is the tuned one a
 careful user would write: torch.dot for the reductions, one fused torch.add(..., alpha=)
@@ -13,6 +20,7 @@ Repetitions of the implementations are interleaved, and medians are reported.
 import argparse
 import ctypes
 import json
+import math
 import os
 import statistics
 import sys
@@ -209,6 +217,177 @@ def sample(f, it):
     return (time.perf_counter() - t0) / it
 
 
+# ============================================================ the Python package
+
+def gpt2_small_shapes(width=768, vocab=50257, ctx=1024, layers=12):
+    """The 148 parameter tensors of GPT-2 small (124,439,808 elements at the defaults)."""
+    w = width
+    shapes = [(vocab, w), (ctx, w)]
+    for _ in range(layers):
+        shapes += [(w,), (w,), (w, 3 * w), (3 * w,), (w, w), (w,), (w,), (w,),
+                   (w, 4 * w), (4 * w,), (4 * w, w), (w,)]
+    return shapes + [(w,), (w,)]
+
+
+def interleaved(impls, min_time, repetitions):
+    """{name: median seconds per call} of no-argument callables, rounds interleaved."""
+    iters = {name: calibrate(f, min_time) for name, f in impls.items()}
+    samples = {name: [] for name in impls}
+    for _ in range(repetitions):
+        for name, f in impls.items():
+            samples[name].append(sample(f, iters[name]))
+    return {name: statistics.median(v) for name, v in samples.items()}, samples
+
+
+def package_bench(args, lib_path):
+    """The measurements of the Python package; returns the "package" section."""
+    os.environ["PROJECTION_LIBRARY"] = os.path.abspath(lib_path)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, "..", "bindings", "python"))
+    import projection
+    import projection.torch as PT
+    out = {"package_version": projection.__version__, "library": projection.library_path(),
+           "features": dict(projection._lib.features)}
+    projection.set_num_threads(args.threads)
+
+    # ---- per-call overhead at small n: what a call costs beyond the arithmetic
+    n = int(float(args.overhead_n))
+    rng = np.random.default_rng(7)
+    a_np = rng.uniform(-1, 1, n).astype(np.float32)
+    b_np = (1.5 * rng.uniform(-1, 1, n)).astype(np.float32)
+    o_np = np.zeros(n, np.float32)
+    a, b, o = torch.from_numpy(a_np), torch.from_numpy(b_np), torch.from_numpy(o_np)
+    tuned, _ = make_torch(a_np, b_np, o_np)
+    raw, _, _ = make_projection(load_library(lib_path), a_np, b_np, o_np)
+    pt_out = {"vector_projection": lambda: PT.vector_projection(a, b, out=o),
+              "project_out_smaller": lambda: PT.project_out_smaller_tensor(a, b, out=o),
+              "alphaless_gradient": lambda: PT.alphaless_gradient(a, b, out=o),
+              "order_by_norm": lambda: PT.order_tensors_by_norm(a, b),
+              "equivalent_alpha": lambda: PT.calculate_equivalent_alpha_and_scaling_factor(a, b)}
+    pt_new = {"vector_projection": lambda: PT.vector_projection(a, b),
+              "project_out_smaller": lambda: PT.project_out_smaller_tensor(a, b),
+              "alphaless_gradient": lambda: PT.alphaless_gradient(a, b)}
+    buf = {"vector_projection": lambda: projection.vector_projection(a_np, b_np, out=o_np),
+           "project_out_smaller": lambda: projection.project_out_smaller_tensor(a_np, b_np, out=o_np),
+           "alphaless_gradient": lambda: projection.alphaless_gradient(a_np, b_np, out=o_np),
+           "order_by_norm": lambda: projection.order_tensors_by_norm(a_np, b_np),
+           "equivalent_alpha": lambda: projection.calculate_equivalent_alpha_and_scaling_factor(a_np, b_np)}
+
+    def torch_new(op):  # the original module's kind of call: a new output each time
+        ta, tb = a, b
+        if op == "vector_projection":
+            return lambda: (torch.dot(ta, tb) / torch.dot(tb, tb)) * tb
+        def f():
+            aa, bb, ab = torch.dot(ta, ta).item(), torch.dot(tb, tb).item(), torch.dot(ta, tb).item()
+            S, L, ss = (tb, ta, bb) if aa > bb else (ta, tb, aa)
+            k = ab / ss if ss else 0.0
+            return torch.add(L, S, alpha=(1.0 - k) if op == "alphaless_gradient" else -k)
+        return f
+
+    overhead = []
+    for op in OPS:
+        impls = {"torch": tuned[op], "projection.torch": pt_out[op],
+                 "projection (buffer API)": buf[op], "projection (raw ctypes)": raw[op]}
+        if op in pt_new:
+            impls.update({"torch, new output": torch_new(op),
+                          "projection.torch, new output": pt_new[op]})
+        med, _ = interleaved(impls, args.min_time, args.repetitions)
+        overhead += [{"op": op, "n": n, "impl": k, "seconds": v} for k, v in med.items()]
+        print(f"package overhead {op:20s} n={n}: " + ", ".join(
+            f"{k} {v * 1e6:.2f} us" for k, v in med.items()), flush=True)
+    out["overhead"] = overhead
+
+    # ---- one alphaless_backward step over GPT-2 small's 148 parameter tensors
+    shapes = gpt2_small_shapes(width=args.gpt2_width, vocab=args.gpt2_vocab)
+    count = sum(math.prod(s) for s in shapes)
+    g = torch.Generator().manual_seed(1)
+    params = [torch.nn.Parameter(torch.zeros(s)) for s in shapes]
+    gn = [torch.randn(s, generator=g) for s in shapes]
+    gm = [1.5 * torch.randn(s, generator=g) + 0.25 * x for s, x in zip(shapes, gn)]
+    for p in params:
+        p.grad = torch.zeros_like(p)
+
+    def library_step():
+        return PT.set_alphaless_grad(params, gn, gm)
+
+    def pytorch_loop():
+        """The same with PyTorch: the three sums per tensor with torch.dot (float32
+        accumulation, as the report's tuned PyTorch), added over the list in float64, the
+        coefficients, then L + c S into every existing .grad."""
+        sums = torch.stack([torch.stack([torch.dot(x.view(-1), x.view(-1)),
+                                         torch.dot(y.view(-1), y.view(-1)),
+                                         torch.dot(x.view(-1), y.view(-1))]).double()
+                            for x, y in zip(gn, gm)]).sum(0)
+        nn_, mm, nm = sums.tolist()
+        swapped = nn_ > mm
+        ss = mm if swapped else nn_
+        k = nm / ss if ss else 0.0
+        c_noise, c_model = (1.0, 1.0 - k) if swapped else (1.0 - k, 1.0)
+        for p, x, y in zip(params, gn, gm):
+            if swapped:
+                torch.add(x, y, alpha=c_model, out=p.grad)
+            else:
+                torch.add(y, x, alpha=c_noise, out=p.grad)
+        scale = c_noise + c_model
+        return c_noise / scale, scale
+
+    # Both against a float64 reference before timing (the PyTorch loop sums float32 in
+    # float32, so it is the less accurate of the two at this size).
+    sums = [0.0, 0.0, 0.0]
+    for x, y in zip(gn, gm):
+        x64, y64 = x.double().view(-1), y.double().view(-1)
+        sums[0] += float(torch.dot(x64, x64))
+        sums[1] += float(torch.dot(y64, y64))
+        sums[2] += float(torch.dot(x64, y64))
+        del x64, y64
+    ref_alpha = alpha_from(*sums)[0]
+    swapped = sums[0] > sums[1]
+    k = sums[2] / (sums[1] if swapped else sums[0])
+
+    def grad_error():  # of the first tensors' .grad, relative to their largest element
+        worst = 0.0
+        for p, x, y in list(zip(params, gn, gm))[:3]:
+            L, S = (x, y) if swapped else (y, x)
+            want = L.double() + (1.0 - k) * S.double()
+            worst = max(worst, float((p.grad.double() - want).abs().max() / want.abs().max()))
+        return worst
+
+    al, _ = library_step()  # alpha as a float32 0-d tensor, as the original returns it
+    al_exact = projection.calculate_equivalent_alpha_and_scaling_factor(gn, gm)[0]  # a float
+    err_lib = {"alpha": abs(al_exact - ref_alpha) / abs(ref_alpha), "grad": grad_error()}
+    step_ok = abs(float(al) - al_exact) <= 2 ** -24 * abs(al_exact)
+    al2, _ = pytorch_loop()
+    err_loop = {"alpha": abs(al2 - ref_alpha) / abs(ref_alpha), "grad": grad_error()}
+    step_ok = step_ok and err_lib["alpha"] <= 1e-9 and err_lib["grad"] <= 1e-6
+    reps = max(3, args.repetitions)
+    med, samples = interleaved({"projection.torch": library_step, "torch loop": pytorch_loop},
+                               args.min_time, reps)
+    out["alphaless_backward"] = {"tensors": len(shapes), "elements": count,
+                                 "path": "library" if projection.has("list") else "pytorch",
+                                 "seconds": med, "samples": samples, "library_ok": bool(step_ok),
+                                 "error": {"projection.torch": err_lib, "torch loop": err_loop}}
+    print(f"package alphaless step, {len(shapes)} tensors, {count} elements: " + ", ".join(
+        f"{k} {v * 1e3:.1f} ms" for k, v in med.items())
+        + f" (library path: {projection.has('list')}; relative error of alpha, .grad vs "
+          f"float64: library {err_lib['alpha']:.1e}, {err_lib['grad']:.1e}; "
+          f"PyTorch loop {err_loop['alpha']:.1e}, {err_loop['grad']:.1e})", flush=True)
+    del params, gn, gm
+
+    # ---- a new output costs its page faults: fresh against out= at large n
+    n = int(float(args.fresh_n))
+    x = torch.randn(n, generator=g)
+    y = 1.5 * torch.randn(n, generator=g)
+    dst = torch.zeros(n)
+    impls = {"projection.torch, new output": lambda: PT.alphaless_gradient(x, y),
+             "projection.torch, out=": lambda: PT.alphaless_gradient(x, y, out=dst),
+             "torch.empty(n).fill_(0)": lambda: torch.empty(n).fill_(0)}
+    med, samples = interleaved(impls, args.min_time, reps)
+    out["fresh_output"] = {"n": n, "threads": args.threads, "seconds": med, "samples": samples}
+    print(f"package fresh output n={n}: " + ", ".join(f"{k} {v * 1e3:.1f} ms"
+                                                      for k, v in med.items()), flush=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
@@ -217,12 +396,20 @@ def main():
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--min-time", type=float, default=0.05)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--no-package", action="store_true", help="skip the package measurements")
+    ap.add_argument("--package-only", action="store_true", help="only the package measurements")
+    ap.add_argument("--overhead-n", default="1e3")
+    ap.add_argument("--fresh-n", default="124439808", help="n of fresh output vs out= (GPT-2 small)")
+    ap.add_argument("--gpt2-width", type=int, default=768, help="smaller for a smoke run")
+    ap.add_argument("--gpt2-vocab", type=int, default=50257)
     args = ap.parse_args()
+    if args.package_only:
+        args.sizes = ""
 
     lib = load_library(args.lib)
     lib.projection_set_num_threads(args.threads)
     torch.set_num_threads(args.threads)
-    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     results, checks = [], []
     rng = np.random.default_rng(42)
     for n in sizes:
@@ -294,8 +481,11 @@ def main():
         "repetitions": args.repetitions,
         "min_time": args.min_time,
     }
+    doc = {"meta": meta, "results": results, "checks": checks}
+    if not args.no_package:
+        doc["package"] = package_bench(args, args.lib)
     with open(args.out, "w") as f:
-        json.dump({"meta": meta, "results": results, "checks": checks}, f, indent=1)
+        json.dump(doc, f, indent=1)
 
 
 if __name__ == "__main__":

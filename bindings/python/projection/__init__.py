@@ -1,110 +1,191 @@
 """projection: gradient-projection arithmetic for "alphaless" noise-layer training.
 
-ctypes bindings to the native ``libprojection`` C library (no compiled extension).
-The functions mirror the original PyTorch module:
+ctypes bindings to the native ``libprojection`` C library (no compiled extension; a
+``pip install`` bundles the library inside the package). The functions mirror the
+original PyTorch module:
 
-    vector_projection(a, b, out=None)
-    order_tensors_by_norm(a, b, ord=2)            -> (smaller, larger), the original objects
-    project_out_smaller_tensor(a, b, out=None)
-    calculate_equivalent_alpha_and_scaling_factor(noise_grad, model_grad) -> (alpha, scale)
-    alphaless_gradient(noise_grad, model_grad, out=None)
+    vector_projection(a, b, out=None, each=False)
+    order_tensors_by_norm(a, b, ord=2, each=False)   -> (smaller, larger), the original objects
+    project_out_smaller_tensor(a, b, out=None, each=False)
+    calculate_equivalent_alpha_and_scaling_factor(noise_grad, model_grad, each=False)
+                                                      -> (alpha, scale) as floats
+    alphaless_gradient(noise_grad, model_grad, out=None, each=False)
 
 Arguments are NumPy arrays, PyTorch CPU tensors or any buffer-protocol object
-(array.array, memoryview, ...) holding float32 or float64, of any shape (used flat, in
-C order), C-contiguous, with the same element type and element count. Contiguous inputs
-are never copied. A vector result has the kind, element type and shape of the first
-argument (a tensor for a tensor, a NumPy array for an array, an array.array for an
-array.array, a memoryview otherwise), or is written into ``out`` (same rules; may be
-exactly the first or second argument) and ``out`` is returned. Tensor results do not
-track gradients.
+(array.array, memoryview, ...) holding float32, float64 or float16 (tensors also
+bfloat16), of any shape (used flat, in C order), C-contiguous, with the same element type
+and element count. Contiguous inputs are never copied. A vector result has the kind,
+element type and shape of the first argument (a tensor for a tensor, a NumPy array for an
+array, an array.array for an array.array, a memoryview otherwise), or is written into
+``out`` (same rules; may be exactly the first or second argument) and ``out`` is
+returned. Tensor results do not track gradients. For tensors in and tensors out with the
+original module's return types, use ``projection.torch``.
 
-Errors: TypeError for an unsupported kind or element type; ValueError for mismatched
-sizes, non-contiguous, read-only ``out`` or non-CPU tensors; ProjectionError (a
+Lists: ``a`` and ``b`` may be lists (or tuples) of such arrays, one per parameter tensor
+of a model. Without ``each`` the list is one vector, the concatenation of its arrays
+(never copied); with ``each=True`` every pair is an operation of its own. Vector results
+are then lists, ``order_tensors_by_norm`` returns ``(a, b)`` or ``(b, a)`` (the list
+objects) or, with ``each``, a list of pairs; ``calculate_equivalent_alpha_and_scaling_factor``
+with ``each`` returns two lists of floats.
+
+Errors: TypeError for an unsupported kind or element type (also: mixed element types
+within a list, an element type the loaded library lacks); ValueError for mismatched sizes
+or list lengths, non-contiguous, read-only ``out`` or non-CPU tensors; ProjectionError (a
 ValueError) for a status from the library (NaN/Inf input, overlapping ``out``, NaN norm
 order), with the library's own ``projection_status_string`` message.
 """
 
-import ctypes
+import contextlib
 
+from . import _core
 from ._buffers import Operand, check_pair, new_like
-from ._lib import (ABI_MAJOR, ERR_ARGUMENT, ERR_NONFINITE, ERR_NULL, ERR_OVERLAP, OK,
-                   LibraryNotFoundError, ProjectionError, check, library_path, load_library,
-                   status_string)
+from ._lib import (ABI_MAJOR, BLOCK, ERR_ARGUMENT, ERR_NONFINITE, ERR_NULL, ERR_OVERLAP,
+                   ERR_PARTIALS, OK, PARTIALS_SIZE, LibraryNotFoundError, ProjectionError,
+                   check, has, library_path, load_library, status_string)
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 __all__ = [
     "vector_projection", "order_tensors_by_norm", "project_out_smaller_tensor",
     "calculate_equivalent_alpha_and_scaling_factor", "alphaless_gradient",
     "ProjectionError", "LibraryNotFoundError", "load_library", "library_path",
-    "status_string", "version", "simd_arch", "set_num_threads", "get_num_threads",
-    "OK", "ERR_NULL", "ERR_OVERLAP", "ERR_ARGUMENT", "ERR_NONFINITE", "ABI_MAJOR",
+    "status_string", "version", "simd_arch", "set_num_threads", "get_num_threads", "has",
+    "OK", "ERR_NULL", "ERR_OVERLAP", "ERR_ARGUMENT", "ERR_NONFINITE", "ERR_PARTIALS",
+    "ABI_MAJOR", "BLOCK", "PARTIALS_SIZE",
 ]
 
 
-def _vector_op(cname, pyname, a, b, out, roles):
-    lib = load_library()
+def _is_list(x):
+    return isinstance(x, (list, tuple))
+
+
+def _form(each):
+    return "each" if each else "list"
+
+
+def _list_operands(stack, xs, role, writable=False):
+    if not _is_list(xs):
+        raise TypeError("%s: expected a list or tuple of arrays (the other argument is one), "
+                        "got %s" % (role, type(xs).__name__))
+    ops = []
+    for i, x in enumerate(xs):
+        if _is_list(x):
+            raise TypeError("%s[%d]: expected an array or tensor, got a nested %s"
+                            % (role, i, type(x).__name__))
+        ops.append(stack.enter_context(Operand(x, "%s[%d]" % (role, i), writable)))
+    return ops
+
+
+def _check_lists(A, B, roles):
+    if len(A) != len(B):
+        raise ValueError("%s has %d arrays but %s has %d; the lists must have the same length"
+                         % (roles[0], len(A), roles[1], len(B)))
+    for x, y in zip(A, B):
+        check_pair(x, y)
+    for x in A[1:]:
+        if x.suffix != A[0].suffix:
+            raise TypeError("%s is %s but %s is %s; a list must have one element type"
+                            % (A[0].role, A[0].dtype_name, x.role, x.dtype_name))
+
+
+def _vector_op(op, pyname, a, b, out, roles, each):
+    if _is_list(a) or _is_list(b):
+        return _vector_list_op(op, pyname, a, b, out, roles, each)
     with Operand(a, roles[0]) as A, Operand(b, roles[1]) as B:
         check_pair(A, B)
         result = new_like(A) if out is None else out
         with Operand(result, "out", writable=True) as O:
             if out is not None:
                 check_pair(A, O)
-            fn = getattr(lib, "projection_%s_%s" % (cname, A.suffix))
-            check(fn(A.ptr, B.ptr, A.n, O.ptr), pyname)
+            _core.vector(op, A.suffix, A.ptr, B.ptr, A.n, O.ptr, pyname)
     return result
 
 
-def vector_projection(a, b, out=None):
+def _vector_list_op(op, pyname, a, b, out, roles, each):
+    with contextlib.ExitStack() as stack:
+        A = _list_operands(stack, a, roles[0])
+        B = _list_operands(stack, b, roles[1])
+        _check_lists(A, B, roles)
+        result = [new_like(x) for x in A] if out is None else out
+        O = _list_operands(stack, result, "out", writable=True)
+        if out is not None:
+            _check_lists(A, O, (roles[0], "out"))
+        if A:
+            _core.vector_many(op, _form(each), A[0].suffix, [x.ptr for x in A],
+                              [x.ptr for x in B], [x.n for x in A], [x.ptr for x in O], pyname)
+    return result
+
+
+def vector_projection(a, b, out=None, each=False):
     """The projection of ``a`` onto ``b``: ``(a·b / b·b) b``; the zero vector when ``b`` is 0."""
-    return _vector_op("vector_projection", "vector_projection", a, b, out, ("a", "b"))
+    return _vector_op("vector_projection", "vector_projection", a, b, out, ("a", "b"), each)
 
 
-def order_tensors_by_norm(a, b, ord=2):
-    """``(a, b)`` if ``|a|_ord <= |b|_ord`` else ``(b, a)`` — the objects themselves.
-
-    ``ord`` as in ``torch.linalg.vector_norm``: 2, 1, ``inf``, ``-inf``, 0, any finite p.
-    Stable: equal norms keep ``(a, b)``.
-    """
+def _ord(ord):
     try:
-        p = float(ord)
+        return float(ord)
     except (TypeError, ValueError):
         raise TypeError("ord must be a real number (2, 1, inf, -inf, 0, ...), got %r"
                         % (ord,)) from None
-    lib = load_library()
-    swapped = ctypes.c_int(-1)
+
+
+def order_tensors_by_norm(a, b, ord=2, each=False):
+    """``(a, b)`` if ``|a|_ord <= |b|_ord`` else ``(b, a)`` — the objects themselves.
+
+    ``ord`` as in ``torch.linalg.vector_norm``: 2, 1, ``inf``, ``-inf``, 0, any finite p.
+    Stable: equal norms keep ``(a, b)``. Lists: the norms of the whole lists (the list
+    objects are returned), or with ``each=True`` a list of ``(smaller, larger)`` pairs.
+    """
+    p = _ord(ord)
+    if _is_list(a) or _is_list(b):
+        with contextlib.ExitStack() as stack:
+            A = _list_operands(stack, a, "a")
+            B = _list_operands(stack, b, "b")
+            _check_lists(A, B, ("a", "b"))
+            if not A:
+                return [] if each else (a, b)
+            sw = _core.order_many(_form(each), A[0].suffix, [x.ptr for x in A],
+                                  [x.ptr for x in B], [x.n for x in A], p,
+                                  "order_tensors_by_norm")
+        if each:
+            return [(y, x) if s else (x, y) for s, x, y in zip(sw, a, b)]
+        return (b, a) if sw else (a, b)
     with Operand(a, "a") as A, Operand(b, "b") as B:
         check_pair(A, B)
-        fn = getattr(lib, "projection_order_by_norm_" + A.suffix)
-        check(fn(A.ptr, B.ptr, A.n, p, ctypes.byref(swapped), None, None),
-              "order_tensors_by_norm")
-    return (b, a) if swapped.value else (a, b)
+        sw = _core.order(A.suffix, A.ptr, B.ptr, A.n, p, "order_tensors_by_norm")
+    return (b, a) if sw else (a, b)
 
 
-def project_out_smaller_tensor(a, b, out=None):
+def project_out_smaller_tensor(a, b, out=None, each=False):
     """The larger (2-norm) of ``a`` and ``b`` with its component along the smaller removed."""
     return _vector_op("project_out_smaller", "project_out_smaller_tensor", a, b, out,
-                      ("a", "b"))
+                      ("a", "b"), each)
 
 
-def alphaless_gradient(noise_grad, model_grad, out=None):
+def alphaless_gradient(noise_grad, model_grad, out=None, each=False):
     """``L + (1 - k) S`` with ``(S, L)`` the 2-norm order of the gradients, ``k = L·S / S·S``."""
     return _vector_op("alphaless_gradient", "alphaless_gradient", noise_grad, model_grad, out,
-                      ("noise_grad", "model_grad"))
+                      ("noise_grad", "model_grad"), each)
 
 
-def calculate_equivalent_alpha_and_scaling_factor(noise_grad, model_grad):
+def calculate_equivalent_alpha_and_scaling_factor(noise_grad, model_grad, each=False):
     """``(alpha, scale)`` as Python floats, with
     ``alphaless_gradient == scale * (alpha * noise_grad + (1 - alpha) * model_grad)``.
-    ``alpha`` is ``±inf`` when ``scale == 0``."""
-    lib = load_library()
-    alpha, scale = ctypes.c_double(), ctypes.c_double()
-    with Operand(noise_grad, "noise_grad") as A, Operand(model_grad, "model_grad") as B:
+    ``alpha`` is ``±inf`` when ``scale == 0``. Lists with ``each=True``: two lists."""
+    name = "calculate_equivalent_alpha_and_scaling_factor"
+    roles = ("noise_grad", "model_grad")
+    if _is_list(noise_grad) or _is_list(model_grad):
+        with contextlib.ExitStack() as stack:
+            A = _list_operands(stack, noise_grad, roles[0])
+            B = _list_operands(stack, model_grad, roles[1])
+            _check_lists(A, B, roles)
+            if not A:
+                return ([], []) if each else (0.5, 2.0)  # the empty vector: k = 0
+            return _core.alpha_many(_form(each), A[0].suffix, [x.ptr for x in A],
+                                    [x.ptr for x in B], [x.n for x in A], name)
+    with Operand(noise_grad, roles[0]) as A, Operand(model_grad, roles[1]) as B:
         check_pair(A, B)
-        fn = getattr(lib, "projection_equivalent_alpha_" + A.suffix)
-        check(fn(A.ptr, B.ptr, A.n, ctypes.byref(alpha), ctypes.byref(scale)),
-              "calculate_equivalent_alpha_and_scaling_factor")
-    return alpha.value, scale.value
+        return _core.alpha(A.suffix, A.ptr, B.ptr, A.n, name)
 
 
 def version():
@@ -113,7 +194,7 @@ def version():
 
 
 def simd_arch():
-    """The kernels' instruction set in use: ``sse2``, ``fma3+avx2`` or ``avx512bw``."""
+    """The kernels' instruction set in use: ``sse2``, ``fma3+avx2``, ``avx512bw``, ..."""
     return load_library().projection_simd_arch().decode()
 
 

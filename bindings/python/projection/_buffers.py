@@ -1,5 +1,7 @@
 """Turning NumPy arrays, PyTorch CPU tensors and buffer-protocol objects into
-(address, element count, dtype) without copying, and making results of the caller's kind."""
+(address, element count, element type) without copying, and making results of the
+caller's kind. Element types: float32, float64 and float16 (NumPy ``float16``, buffer
+format ``'e'``) for buffers; float32, float64, bfloat16 and float16 for tensors."""
 
 import array
 import ctypes
@@ -7,13 +9,24 @@ import sys
 
 _LITTLE = sys.byteorder == "little"
 # memoryview formats accepted for each element type (native byte order only)
-_FORMATS = {"f": "f32", "@f": "f32", "=f": "f32", "d": "f64", "@d": "f64", "=d": "f64"}
+_FORMATS = {"f": "f32", "@f": "f32", "=f": "f32", "d": "f64", "@d": "f64", "=d": "f64",
+            "e": "f16", "@e": "f16", "=e": "f16"}
 if _LITTLE:
-    _FORMATS.update({"<f": "f32", "<d": "f64"})
+    _FORMATS.update({"<f": "f32", "<d": "f64", "<e": "f16"})
 else:  # pragma: no cover - no big-endian machine here
-    _FORMATS.update({">f": "f32", ">d": "f64"})
-_ITEMSIZE = {"f32": 4, "f64": 8}
-_DTYPE_NAME = {"f32": "float32", "f64": "float64"}
+    _FORMATS.update({">f": "f32", ">d": "f64", ">e": "f16"})
+_ITEMSIZE = {"f32": 4, "f64": 8, "f16": 2, "bf16": 2}
+_DTYPE_NAME = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16"}
+_TORCH_SUFFIX = {}  # torch dtype -> suffix, filled on first use (torch is never imported here)
+
+
+def torch_suffix(dtype):
+    """The C suffix of a torch dtype, or None."""
+    if not _TORCH_SUFFIX:
+        torch = _torch()
+        _TORCH_SUFFIX.update({torch.float32: "f32", torch.float64: "f64",
+                              torch.bfloat16: "bf16", torch.float16: "f16"})
+    return _TORCH_SUFFIX.get(dtype)
 
 # --- the C-level buffer protocol through ctypes: the only way to get the address of a
 # read-only buffer (bytes, a read-only NumPy array, ...) without copying it.
@@ -82,13 +95,10 @@ class Operand:
         if t.device.type != "cpu":
             raise ValueError("%s: tensor is on device '%s'; projection works on CPU memory "
                              "only (use .cpu())" % (self.role, t.device))
-        if t.dtype == torch.float32:
-            self.suffix = "f32"
-        elif t.dtype == torch.float64:
-            self.suffix = "f64"
-        else:
-            raise TypeError("%s: tensor dtype %s is not supported; use torch.float32 or "
-                            "torch.float64" % (self.role, t.dtype))
+        self.suffix = torch_suffix(t.dtype)
+        if self.suffix is None:
+            raise TypeError("%s: tensor dtype %s is not supported; use torch.float32, "
+                            "float64, bfloat16 or float16" % (self.role, t.dtype))
         if not t.is_contiguous():
             raise ValueError("%s: tensor is not contiguous (use .contiguous())" % self.role)
         if getattr(t, "is_neg", bool)() or getattr(t, "is_conj", bool)():
@@ -107,12 +117,14 @@ class Operand:
             mv = memoryview(obj)
         except TypeError:
             raise TypeError("%s: expected a NumPy array, a PyTorch tensor or a buffer of "
-                            "float32/float64, got %s" % (self.role, type(obj).__name__)) from None
+                            "float32/float64/float16, got %s"
+                            % (self.role, type(obj).__name__)) from None
         with mv:
             suffix = _FORMATS.get(mv.format)
             if suffix is None or mv.itemsize != _ITEMSIZE[suffix]:
-                raise TypeError("%s: element format %r is not supported; use float32 ('f') "
-                                "or float64 ('d') in native byte order" % (self.role, mv.format))
+                raise TypeError("%s: element format %r is not supported; use float32 ('f'), "
+                                "float64 ('d') or float16 ('e') in native byte order"
+                                % (self.role, mv.format))
             if not mv.c_contiguous:
                 raise ValueError("%s: buffer is not C-contiguous (make a contiguous copy, "
                                  "e.g. numpy.ascontiguousarray)" % self.role)
@@ -156,6 +168,9 @@ def new_like(op):
         return _torch().empty(op.shape, dtype=op.obj.dtype)
     if op.kind == "numpy":
         return _numpy().empty(op.shape, dtype=op.obj.dtype)
+    if op.suffix == "f16":  # neither array.array nor memoryview.cast knows 'e'
+        raise TypeError("%s: a float16 result needs a NumPy array or a tensor as the first "
+                        "argument, or out=" % op.role)
     code = "f" if op.suffix == "f32" else "d"
     if op.kind == "array":
         return array.array(code, bytes(op.n * _ITEMSIZE[op.suffix]))

@@ -1,4 +1,5 @@
-"""Locating and loading the native library; ctypes prototypes; status codes."""
+"""Locating and loading the native library; ctypes prototypes of every C function of
+``projection/projection.h`` (version 1.1); status codes and the Python exception."""
 
 import ctypes
 import ctypes.util
@@ -15,6 +16,7 @@ ERR_NULL = 1
 ERR_OVERLAP = 2
 ERR_ARGUMENT = 3
 ERR_NONFINITE = 4
+ERR_PARTIALS = 5
 
 STATUS_NAMES = {
     OK: "PROJECTION_OK",
@@ -22,7 +24,24 @@ STATUS_NAMES = {
     ERR_OVERLAP: "PROJECTION_ERR_OVERLAP",
     ERR_ARGUMENT: "PROJECTION_ERR_ARGUMENT",
     ERR_NONFINITE: "PROJECTION_ERR_NONFINITE",
+    ERR_PARTIALS: "PROJECTION_ERR_PARTIALS",
 }
+
+#: Where a package built by pip (scikit-build-core) holds its own copy of the library.
+BUNDLED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native")
+LIBRARY_NAME = "libprojection.so.%d" % ABI_MAJOR
+
+#: Element types, as C function suffixes, and their size in bytes.
+TYPES = ("f32", "f64", "bf16", "f16")
+ITEMSIZE = {"f32": 4, "f64": 8, "bf16": 2, "f16": 2}
+
+PARTIALS_SIZE = 2048  # PROJECTION_PARTIALS_SIZE, fixed for ABI major 1
+BLOCK = 8192          # PROJECTION_BLOCK
+
+
+class Partials(ctypes.Structure):
+    """``projection_partials``: opaque, trivially copyable, PARTIALS_SIZE bytes."""
+    _fields_ = [("opaque_", ctypes.c_uint64 * (PARTIALS_SIZE // 8))]
 
 
 class LibraryNotFoundError(OSError):
@@ -45,41 +64,89 @@ class ProjectionError(ValueError):
         super().__init__("%s%s (%s)" % (where, message, self.name))
 
 
+# ------------------------------------------------------------------ prototypes
 _c_size = ctypes.c_size_t
 _c_status = ctypes.c_int  # a C enum whose values all fit an int
 _p_int = ctypes.POINTER(ctypes.c_int)
 _p_double = ctypes.POINTER(ctypes.c_double)
+_p_size = ctypes.POINTER(ctypes.c_size_t)
+_vp = ctypes.c_void_p                    # one buffer, passed as its address
+_pp = ctypes.POINTER(ctypes.c_void_p)    # an array of buffer addresses (a list)
+_p_partials = ctypes.POINTER(Partials)
+
+VECTOR_OPS = ("vector_projection", "project_out_smaller", "alphaless_gradient")
+
+
+def _prototypes():
+    """{C name: (argtypes, restype, group)} for every function of projection.h 1.1.
+
+    ``group`` says which part of the API the function belongs to: ``core`` (1.0: f32/f64
+    on one buffer, and the library queries), ``bf16`` / ``f16`` (the 16-bit types on one
+    buffer), ``list``, ``each`` (the list forms of every type) and ``partials``."""
+    p = {}
+    for t in TYPES:
+        single = "core" if t in ("f32", "f64") else t
+        for op in VECTOR_OPS:
+            p["projection_%s_%s" % (op, t)] = ([_vp, _vp, _c_size, _vp], _c_status, single)
+        p["projection_order_by_norm_" + t] = (
+            [_vp, _vp, _c_size, ctypes.c_double, _p_int, _p_double, _p_double], _c_status, single)
+        p["projection_equivalent_alpha_" + t] = (
+            [_vp, _vp, _c_size, _p_double, _p_double], _c_status, single)
+        for form in ("list", "each"):
+            for op in VECTOR_OPS:
+                p["projection_%s_%s_%s" % (op, form, t)] = (
+                    [_pp, _pp, _p_size, _c_size, _pp], _c_status, form)
+            p["projection_order_by_norm_%s_%s" % (form, t)] = (
+                [_pp, _pp, _p_size, _c_size, ctypes.c_double, _p_int, _p_double, _p_double],
+                _c_status, form)
+            p["projection_equivalent_alpha_%s_%s" % (form, t)] = (
+                [_pp, _pp, _p_size, _c_size, _p_double, _p_double], _c_status, form)
+        p["projection_partials_add_" + t] = (
+            [_p_partials, _vp, _vp, _c_size, ctypes.c_uint64], _c_status, "partials")
+        for op in VECTOR_OPS:
+            p["projection_partials_%s_%s" % (op, t)] = (
+                [_p_partials, _vp, _vp, _c_size, _vp], _c_status, "partials")
+    p["projection_partials_init"] = ([_p_partials], None, "partials")
+    p["projection_partials_merge"] = ([_p_partials, _p_partials], _c_status, "partials")
+    p["projection_partials_order_by_norm"] = (
+        [_p_partials, _p_int, _p_double, _p_double], _c_status, "partials")
+    p["projection_partials_equivalent_alpha"] = (
+        [_p_partials, _p_double, _p_double], _c_status, "partials")
+    p["projection_status_string"] = ([_c_status], ctypes.c_char_p, "core")
+    p["projection_version_string"] = ([], ctypes.c_char_p, "core")
+    p["projection_version_number"] = ([], ctypes.c_uint, "core")
+    p["projection_simd_arch"] = ([], ctypes.c_char_p, "core")
+    p["projection_set_num_threads"] = ([ctypes.c_int], None, "core")
+    p["projection_get_num_threads"] = ([], ctypes.c_int, "core")
+    return p
+
+
+PROTOTYPES = _prototypes()
+GROUPS = ("core", "bf16", "f16", "list", "each", "partials")
 
 _lock = threading.Lock()
 _lib = None
 _lib_path = None
+#: {group: bool} for the loaded library: which parts of the 1.1 API it exports.
+#: A library of version 1.0 (same ABI major) has only ``core``.
+features = {}
 
 
 def _declare(lib):
-    vp = ctypes.c_void_p  # buffers are passed as raw addresses
-    for s in ("f32", "f64"):
-        for name in ("vector_projection", "project_out_smaller", "alphaless_gradient"):
-            f = getattr(lib, "projection_%s_%s" % (name, s))
-            f.argtypes = [vp, vp, _c_size, vp]
-            f.restype = _c_status
-        f = getattr(lib, "projection_order_by_norm_" + s)
-        f.argtypes = [vp, vp, _c_size, ctypes.c_double, _p_int, _p_double, _p_double]
-        f.restype = _c_status
-        f = getattr(lib, "projection_equivalent_alpha_" + s)
-        f.argtypes = [vp, vp, _c_size, _p_double, _p_double]
-        f.restype = _c_status
-    lib.projection_status_string.argtypes = [_c_status]
-    lib.projection_status_string.restype = ctypes.c_char_p
-    lib.projection_version_string.argtypes = []
-    lib.projection_version_string.restype = ctypes.c_char_p
-    lib.projection_version_number.argtypes = []
-    lib.projection_version_number.restype = ctypes.c_uint
-    lib.projection_simd_arch.argtypes = []
-    lib.projection_simd_arch.restype = ctypes.c_char_p
-    lib.projection_set_num_threads.argtypes = [ctypes.c_int]
-    lib.projection_set_num_threads.restype = None
-    lib.projection_get_num_threads.argtypes = []
-    lib.projection_get_num_threads.restype = ctypes.c_int
+    """Sets argtypes/restype of every function the library exports; returns the groups
+    it exports completely. Raises AttributeError if a ``core`` function is missing."""
+    missing = set()
+    for name, (args, res, group) in PROTOTYPES.items():
+        try:
+            f = getattr(lib, name)
+        except AttributeError:
+            if group == "core":
+                raise
+            missing.add(group)
+            continue
+        f.argtypes = args
+        f.restype = res
+    return {g: g not in missing for g in GROUPS}
 
 
 def _pkg_config_libdir():
@@ -99,21 +166,27 @@ def _pkg_config_libdir():
 
 
 def _candidates():
-    """Yields (description, path-or-name) in the documented search order."""
+    """Yields (description, path-or-name) or (description, None, why-not) in the
+    documented search order."""
     env = os.environ.get("PROJECTION_LIBRARY")
     if env:
         if os.path.isdir(env):
-            yield ("PROJECTION_LIBRARY", os.path.join(env, "libprojection.so.%d" % ABI_MAJOR))
+            yield ("PROJECTION_LIBRARY", os.path.join(env, LIBRARY_NAME))
         else:
             yield ("PROJECTION_LIBRARY", env)
         return  # an explicit choice is never silently replaced by another library
+    bundled = os.path.join(BUNDLED_DIR, LIBRARY_NAME)
+    if os.path.exists(bundled):
+        yield ("bundled copy", bundled)
+    else:
+        yield ("bundled copy", None, "%s does not exist (the package was not installed "
+               "with pip, or the install is broken)" % bundled)
     libdir, why = _pkg_config_libdir()
     if libdir:
-        yield ("pkg-config libdir",
-               os.path.join(libdir, "libprojection.so.%d" % ABI_MAJOR))
+        yield ("pkg-config libdir", os.path.join(libdir, LIBRARY_NAME))
     else:
         yield ("pkg-config", None, why)
-    yield ("system search path", "libprojection.so.%d" % ABI_MAJOR)
+    yield ("system search path", LIBRARY_NAME)
     found = ctypes.util.find_library("projection")
     if found:
         yield ("system search path (ctypes.util.find_library)", found)
@@ -123,8 +196,10 @@ def load_library():
     """Loads (once) and returns the ctypes handle of the native library.
 
     Order: the environment variable ``PROJECTION_LIBRARY`` (a file, or a directory holding
-    ``libprojection.so.1``); else the ``libdir`` that ``pkg-config`` gives for
-    ``projection`` (honouring ``PKG_CONFIG_PATH``); else the dynamic loader's search path.
+    ``libprojection.so.1``; when set, nothing else is tried); else the copy bundled in this
+    package by ``pip install`` (``projection/_native/libprojection.so.1``); else the
+    ``libdir`` that ``pkg-config`` gives for ``projection`` (honouring
+    ``PKG_CONFIG_PATH``); else the dynamic loader's search path.
     Raises LibraryNotFoundError naming every place tried.
     """
     global _lib, _lib_path
@@ -145,7 +220,7 @@ def load_library():
                 tried.append("%s: %s (%s)" % (where, path, e))
                 continue
             try:
-                _declare(lib)
+                have = _declare(lib)
             except AttributeError as e:
                 tried.append("%s: %s is not the projection library (%s)" % (where, path, e))
                 continue
@@ -154,13 +229,16 @@ def load_library():
                 tried.append("%s: %s has ABI major %d, these bindings need %d"
                              % (where, path, major, ABI_MAJOR))
                 continue
+            features.clear()
+            features.update(have)
             _lib, _lib_path = lib, path
             return lib
         raise LibraryNotFoundError(
-            "cannot load the projection library (libprojection.so.%d); tried, in order:\n  "
-            % ABI_MAJOR + "\n  ".join(tried)
-            + "\nSet PROJECTION_LIBRARY to the library file, or PKG_CONFIG_PATH to the "
-              "directory holding projection.pc.")
+            "cannot load the projection library (%s); tried, in order:\n  " % LIBRARY_NAME
+            + "\n  ".join(tried)
+            + "\nReinstall the package (python3 -m pip install ./bindings/python), or set "
+              "PROJECTION_LIBRARY to the library file, or PKG_CONFIG_PATH to the directory "
+              "holding projection.pc.")
 
 
 def library_path():
@@ -169,9 +247,38 @@ def library_path():
     return _lib_path
 
 
+def has(group):
+    """Whether the loaded library exports the whole group ``bf16``, ``f16``, ``list``,
+    ``each`` or ``partials`` of the 1.1 API (``core``: always)."""
+    load_library()
+    return features.get(group, False)
+
+
+def require(group, what):
+    """Raises TypeError naming the loaded library when it lacks ``group``."""
+    if not has(group):
+        raise TypeError(
+            "%s needs the library's %s functions (libprojection >= 1.1), but %s (version %s) "
+            "does not export them" % (what, group, _lib_path,
+                                      _lib.projection_version_string().decode()))
+
+
 def status_string(status):
     """``projection_status_string(status)`` as a str."""
     return load_library().projection_status_string(int(status)).decode("utf-8", "replace")
+
+
+def _status_text(status):
+    try:
+        return status_string(status)
+    except LibraryNotFoundError:  # a pure-PyTorch path on a machine without the library
+        return STATUS_NAMES.get(status, "unknown status")
+
+
+def error(status, function=None):
+    """The ProjectionError for ``status`` (also for the pure-PyTorch paths, which report
+    the same conditions as the library)."""
+    return ProjectionError(status, _status_text(status), function)
 
 
 def check(status, function=None):

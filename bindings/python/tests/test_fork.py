@@ -10,9 +10,15 @@ import time
 
 import numpy as np
 import pytest
-import torch
 
 import projection as P
+
+try:
+    import torch
+except ImportError:  # the NumPy-2 stage of test-ecosystem has no PyTorch
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed here")
 
 N = (1 << 20) + 3   # above the parallel threshold (65,536)
 LIMIT = 30          # seconds for any child, pool or loader
@@ -116,7 +122,7 @@ def test_multiprocessing_fork_pool(parallel_parent):
     assert digest() == (parallel_parent, 4)
 
 
-class _Gradients(torch.utils.data.Dataset):
+class _Gradients(torch.utils.data.Dataset if torch is not None else object):
     """Each item calls the library on N elements (torch tensors, float32 and float64)."""
 
     def __len__(self):
@@ -131,6 +137,7 @@ class _Gradients(torch.utils.data.Dataset):
         return torch.tensor([alpha, scale], dtype=torch.float64), h
 
 
+@needs_torch
 def test_torch_dataloader_with_fork_workers(parallel_parent):
     ds = _Gradients()
     want_scalars, want_hash = ds[0]  # in the parent, in parallel
@@ -151,6 +158,7 @@ def test_torch_dataloader_with_fork_workers(parallel_parent):
     assert digest() == (parallel_parent, 4)
 
 
+@needs_torch
 def test_os_fork_after_torch_parallel_ops():
     """The main thread's OpenMP pool was opened by PyTorch (which shares libgomp when
     built with it), not by the library: the child's calls must still finish."""
