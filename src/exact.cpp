@@ -195,9 +195,19 @@ void ExactSum::store(std::uint32_t (&out)[kDigits]) const {
 }
 
 void ExactSum::load(const std::uint32_t (&in)[kDigits]) {
-  for (int i = 0; i + 1 < kDigits; ++i) d_[i] = in[i];
-  d_[kDigits - 1] = static_cast<std::int32_t>(in[kDigits - 1]);
-  lo_ = 0, hi_ = kDigits - 1, adds_ = 0;
+  // Canonical digits: only the range that differs from the sign's fill needs
+  // to be carried (a negative sum fills the digits above it with ones).
+  const std::uint32_t fill = (in[kDigits - 1] >> 31) ? 0xffffffffu : 0;
+  int lo = 0, hi = kDigits - 1;
+  while (lo < kDigits && in[lo] == 0) ++lo;
+  while (hi > lo && in[hi] == fill) --hi;
+  if (lo == kDigits) {
+    lo_ = kDigits, hi_ = -1, adds_ = 0;
+    return;
+  }
+  for (int i = lo; i <= hi; ++i) d_[i] = i + 1 < kDigits ? std::int64_t{in[i]} : std::int64_t{static_cast<std::int32_t>(in[i])};
+  if (hi + 1 < kDigits && fill) d_[hi] -= std::int64_t{1} << 32;  // the fill above, folded in
+  lo_ = lo, hi_ = hi, adds_ = 0;
   carry();
 }
 
