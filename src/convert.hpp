@@ -32,8 +32,11 @@ inline double widen(bf16 x) { return float_of(std::uint32_t{x.bits} << 16); }
 inline double widen(f16 x) {
   const std::uint32_t sign = std::uint32_t{x.bits & 0x8000u} << 16, em = x.bits & 0x7fffu;
   if (em >= 0x7c00u) return float_of(sign | 0x7f800000u | ((em & 0x3ffu) << 13));  // Inf, NaN
-  // em << 13 read as a float is the value times 2^-112, subnormals included.
-  return float_of(bits_of(float_of(em << 13) * 0x1p112f) | sign);
+  if (em >= 0x0400u) return float_of(sign | ((em << 13) + (112u << 23)));            // normal: rebias
+  // Subnormal (or zero): the fraction times 2^-24, in integer-to-float arithmetic
+  // (no subnormal float operand, which some CPUs handle in microcode).
+  const double m = static_cast<double>(em) * 0x1p-24;
+  return sign ? -m : m;
 }
 
 // z rounded to float toward zero, with the last bit set when inexact ("round to

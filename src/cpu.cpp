@@ -38,7 +38,7 @@ CpuFeatures detect_cpu() {
   if (__get_cpuid_max(0, nullptr) < 7) return f;
   __cpuid_count(7, 0, a, b, c, d);
   f.avx2_fma = ymm_state && fma && f16c && (b & bit_AVX2);
-  const unsigned avx512 = bit_AVX512F | bit_AVX512CD | bit_AVX512DQ | bit_AVX512BW;
+  const unsigned avx512 = bit_AVX512F | bit_AVX512CD | bit_AVX512DQ | bit_AVX512BW | bit_AVX512VL;
   f.avx512bw = f.avx2_fma && zmm_state && (b & avx512) == avx512;
   return f;
 }

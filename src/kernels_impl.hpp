@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "convert.hpp"
 #include "kernels.hpp"
@@ -110,9 +111,13 @@ struct V<arch_generic> {
   static D load(const double* p) { return D::load_unaligned(p); }
   template <class T>
   static D load(const T* p) {
+#if defined(__GNUC__)
+    return D::from(typename D::raw{widen(p[0]), widen(p[1])});
+#else
     D r;
     for (std::size_t i = 0; i < W; ++i) r.v[i] = widen(p[i]);
     return r;
+#endif
   }
   static void store_lanes(double* p, D v) { v.store_unaligned(p); }
   template <class T>
@@ -127,8 +132,8 @@ struct V<arch_generic> {
 };
 
 #if defined(__x86_64__) || defined(__aarch64__)
-// Through xsimd; element types without a specialised load or store go through
-// the scalar conversions above.
+// Through xsimd; each instruction set loads every element type its own way;
+// stores without a specialised version go through the scalar conversions above.
 template <class XA, std::size_t kW, std::size_t kPass>
 struct XsimdV {
   using D = xsimd::batch<double, XA>;
@@ -137,12 +142,6 @@ struct XsimdV {
   static D zero() { return D(0.0); }
   static D splat(double x) { return D(x); }
   static D load(const double* p) { return D::load_unaligned(p); }
-  template <class T>
-  static D load(const T* p) {
-    alignas(64) double t[W];
-    for (std::size_t i = 0; i < W; ++i) t[i] = widen(p[i]);
-    return D::load_aligned(t);
-  }
   static void store_lanes(double* p, D v) { v.store_unaligned(p); }
   static void store(double* p, D v) { v.store_unaligned(p); }
   template <class T>
@@ -181,11 +180,9 @@ struct V<arch_avx512> : XsimdV<xsimd::avx512bw, 8, 32> {
   static void stream(float* p, F v) { _mm512_stream_ps(p, v); }
   // Round to odd: truncate, then set the last bit where inexact.
   static __m256i odd_bits(D v) {
-    const __m256 f = _mm512_cvt_roundpd_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __mmask8 inexact = _mm512_cmp_pd_mask(_mm512_cvtps_pd(f), v, _CMP_NEQ_UQ);
-    const __m256i lsb = _mm256_and_si256(_mm512_cvtepi64_epi32(_mm512_movm_epi64(inexact)),
-                                         _mm256_set1_epi32(1));
-    return _mm256_or_si256(_mm256_castps_si256(f), lsb);
+    const __m256i u = _mm256_castps_si256(_mm512_cvt_roundpd_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+    const __mmask8 inexact = _mm512_cmp_pd_mask(_mm512_cvtps_pd(_mm256_castsi256_ps(u)), v, _CMP_NEQ_UQ);
+    return _mm256_mask_or_epi32(u, inexact, u, _mm256_set1_epi32(1));
   }
   static void store(bf16* p, D v) {
     const __m256i u = odd_bits(v);
@@ -193,8 +190,7 @@ struct V<arch_avx512> : XsimdV<xsimd::avx512bw, 8, 32> {
         _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)),
                          _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))),
         16);
-    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtepi32_epi16(r));
   }
   static void store(f16* p, D v) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
@@ -270,6 +266,57 @@ struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
     std::int32_t two;
     std::memcpy(&two, p, sizeof two);
     return _mm_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_cvtsi32_si128(two))));
+  }
+  // Two f16 to double without branches: normal values rebiased, Inf and NaN to
+  // the float exponent 255, subnormals (and zero) as integer * 2^-24.
+  static D load(const f16* p) {
+    std::int32_t two;
+    std::memcpy(&two, p, sizeof two);
+    const __m128i u = _mm_unpacklo_epi16(_mm_cvtsi32_si128(two), _mm_setzero_si128());
+    const __m128i em = _mm_and_si128(u, _mm_set1_epi32(0x7fff));
+    const __m128i sign = _mm_slli_epi32(_mm_xor_si128(u, em), 16);
+    const __m128i special = _mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff));
+    const __m128i bias = _mm_add_epi32(_mm_set1_epi32(112 << 23), _mm_and_si128(special, _mm_set1_epi32(112 << 23)));
+    const __m128i normal = _mm_add_epi32(_mm_slli_epi32(em, 13), bias);
+    const __m128i small = _mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(em), _mm_set1_ps(0x1p-24f)));
+    const __m128i is_small = _mm_cmplt_epi32(em, _mm_set1_epi32(0x0400));
+    const __m128i mag = _mm_or_si128(_mm_and_si128(is_small, small), _mm_andnot_si128(is_small, normal));
+    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_or_si128(mag, sign)));
+  }
+  // Round to odd, then to the 16-bit type, in SSE2 integer code (two values).
+  static __m128i odd_bits(D v) {
+    const __m128 f = _mm_cvtpd_ps(v);
+    const __m128d back = _mm_cvtps_pd(f), sign = _mm_set1_pd(-0.0);
+    const __m128d away = _mm_cmpgt_pd(_mm_andnot_pd(sign, back), _mm_andnot_pd(sign, v));
+    const __m128d inexact = _mm_cmpneq_pd(back, v);
+    const __m128i away32 = _mm_shuffle_epi32(_mm_castpd_si128(away), 0x08);
+    const __m128i inexact32 = _mm_shuffle_epi32(_mm_castpd_si128(inexact), 0x08);
+    return _mm_or_si128(_mm_add_epi32(_mm_castps_si128(f), away32), _mm_and_si128(inexact32, _mm_set1_epi32(1)));
+  }
+  static void store2x16(void* p, __m128i r) {  // the low 16 bits of 32-bit lanes 0 and 1
+    const std::int32_t two = _mm_cvtsi128_si32(_mm_shufflelo_epi16(r, 0x08));
+    std::memcpy(p, &two, sizeof two);
+  }
+  static void store(bf16* p, D v) {
+    const __m128i u = odd_bits(v);
+    store2x16(p, _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(u, _mm_set1_epi32(0x7fff)),
+                                              _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1))),
+                                16));
+  }
+  static void store(f16* p, D v) {
+    const __m128i u = odd_bits(v);
+    const __m128i mag = _mm_and_si128(u, _mm_set1_epi32(0x7fffffff));
+    const __m128i sign = _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(0x8000));
+    const __m128i r = _mm_sub_epi32(mag, _mm_set1_epi32(0x38000000));
+    const __m128i normal = _mm_srli_epi32(
+        _mm_add_epi32(_mm_add_epi32(r, _mm_set1_epi32(0xfff)), _mm_and_si128(_mm_srli_epi32(r, 13), _mm_set1_epi32(1))), 13);
+    const __m128i small = _mm_sub_epi32(_mm_castps_si128(_mm_add_ps(_mm_castsi128_ps(mag), _mm_set1_ps(0.5f))),
+                                        _mm_set1_epi32(0x3f000000));
+    const __m128i is_small = _mm_cmplt_epi32(mag, _mm_set1_epi32(0x38800000));
+    const __m128i is_big = _mm_cmpgt_epi32(mag, _mm_set1_epi32(0x477fffff));
+    __m128i h = _mm_or_si128(_mm_and_si128(is_small, small), _mm_andnot_si128(is_small, normal));
+    h = _mm_or_si128(_mm_and_si128(is_big, _mm_set1_epi32(0x7c00)), _mm_andnot_si128(is_big, h));
+    store2x16(p, _mm_or_si128(h, sign));
   }
   static D madd(D x, D y, D acc) { return acc + x * y; }
   static void store(float* p, D v) {
