@@ -53,8 +53,9 @@
  *    not a partials struct.
  *  - No function allocates in the common path, prints, aborts, or reads beyond `n`
  *    elements. All are safe to call from many threads at once. (The list functions
- *    keep a small per-thread scratch area for lists of more than 64 tensors, allocated
- *    once and reused; if it cannot be allocated they take a slower path that needs none.)
+ *    keep a per-thread scratch area for lists of more than 64 tensors and for _each_,
+ *    grown when a longer list arrives and then reused; if it cannot be allocated they
+ *    take a slower path that needs none.)
  *  - Threading: inputs of 65,536 elements and more are split over an OpenMP team (see
  *    projection_set_num_threads); smaller ones run on the calling thread without opening
  *    a parallel region. Calls may come from inside the caller's own OpenMP parallel
@@ -491,8 +492,9 @@ PROJECTION_API projection_status projection_partials_equivalent_alpha(
 /*! projection_partials_<vector operation>_<type>:
  *  The vector operations on the local shard a[0..n), b[0..n), with the coefficient of
  *  the global vectors taken from merged partials `p`: out = k b (vector_projection),
- *  L - k S (project_out_smaller), L + (1 - k) S (alphaless_gradient). Each output
- *  element is bitwise the one the single call on the whole vector writes.
+ *  L - k S (project_out_smaller), L + (1 - k) S (alphaless_gradient). With shards at
+ *  multiples of PROJECTION_BLOCK, each output element is bitwise the one the single
+ *  call on the whole vector writes.
  *  @return as the single-buffer function, plus PROJECTION_ERR_NONFINITE if any shard
  *          held NaN or Inf, and PROJECTION_ERR_NULL if `p` is NULL,
  *          PROJECTION_ERR_PARTIALS if `p` is not valid. */
