@@ -11,7 +11,10 @@ namespace projection::detail {
 namespace {
 
 // Outputs at least this large bypass the caches: they will not be re-read soon.
+// A list streams only its segments of kStreamPieceBytes or more: short ones
+// would pay the aligned start of the streaming loop more than they gain.
 constexpr std::size_t kStreamBytes = std::size_t{8} << 20;
+constexpr std::size_t kStreamPieceBytes = std::size_t{1} << 16;
 
 // (S, L) = the 2-norm order of (a, b), and k = L.S / S.S (0 when S = 0).
 struct Ordered {
@@ -89,8 +92,10 @@ void output_pass(const Segments<T>& s, T* const* out, const OutputPlan& p) {
       const T* a = s.a[at.seg] + at.idx;
       const T* b = s.b[at.seg] + at.idx;
       T* o = out[at.seg] + at.idx;
-      if (p.with_x) k.axpy(p.y_is_b ? a : b, p.y_is_b ? b : a, len, o, p.co);
-      else k.scale(p.y_is_b ? b : a, len, o, p.co);
+      Coeffs co = p.co;
+      co.stream = co.stream && len * sizeof(T) >= kStreamPieceBytes;
+      if (p.with_x) k.axpy(p.y_is_b ? a : b, p.y_is_b ? b : a, len, o, co);
+      else k.scale(p.y_is_b ? b : a, len, o, co);
     });
   });
 }

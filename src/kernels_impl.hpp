@@ -635,6 +635,31 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
       }
     }
   };
+  // One element in scalar code, the same bits as its lane in the vector code
+  // (partial groups, and lanes that overflowed without a fused multiply-add).
+  const double c_d = k.c, chi1 = chi_d, clo1 = k.c - chi_d;
+  auto element = [&](const T* px, const T* py, T* po) {
+    if constexpr (kNarrow) {
+      const float cf = static_cast<float>(k.c), vy = static_cast<float>(widen(*py));
+      if constexpr (!WithX) {
+        *po = cf * vy;
+      } else if constexpr (H == How::kNarrow) {
+        *po = std::fma(cf, vy, static_cast<float>(widen(*px)));
+      } else {
+        const float vx = static_cast<float>(widen(*px)), z = vx + cf * vy;
+        *po = std::isinf(z) ? static_cast<float>(plain_axpy1(c_d, vy, vx)) : z;
+      }
+    } else {
+      double vy = widen(*py);
+      if constexpr (Scaled) vy = (vy * k.qy) * k.qy2;
+      double r;
+      if constexpr (!WithX) r = c_d * vy;
+      else if constexpr (H == How::kFused) r = std::fma(c_d, vy, widen(*px));
+      else if constexpr (H == How::kPlain) r = plain_axpy1(c_d, vy, widen(*px));
+      else r = (widen(*px) + chi1 * vy) + clo1 * vy;
+      narrow(r, po);
+    }
+  };
   auto put = [&]<bool Stream>(T* po, C z) {
     if constexpr (Stream && requires { v::stream(po, z); }) v::stream(po, z);
     else if constexpr (kNarrow && !std::is_arithmetic_v<C>) z.store_unaligned(po);
@@ -655,11 +680,9 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
         for (std::size_t r = 0; r < kLanes / W; ++r) put.template operator()<Stream>(po + r * W, z[r]);
         return;
       }
-      for (std::size_t i = 0; i < kLanes; ++i) {
-        double y1 = widen(py[i]);
-        if constexpr (Scaled) y1 = (y1 * k.qy) * k.qy2;
-        narrow(plain_axpy1(k.c, y1, widen(px[i])), po + i);
-      }
+      // Element by element: only the lanes that overflowed change, so an
+      // element's value never depends on its neighbours.
+      for (std::size_t i = 0; i < kLanes; ++i) element(px + i, py + i, po + i);
     } else {
       for (std::size_t r = 0; r < kLanes / W; ++r)  // loads before the store: out may be x or y
         put.template operator()<Stream>(po + r * W, compute(px + r * W, py + r * W));
@@ -669,11 +692,7 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
     block.template operator()<Stream>(x + i, y + i, out + i);
   };
   auto tail = [&](std::size_t i, std::size_t m) {
-    alignas(64) T tx[kLanes], ty[kLanes], to[kLanes];
-    if constexpr (WithX) pad_group(tx, 0, x + i, m);
-    pad_group(ty, 0, y + i, m);
-    block.template operator()<false>(tx, ty, to);
-    std::memcpy(static_cast<void*>(out + i), to, m * sizeof(T));
+    for (std::size_t j = i; j < i + m; ++j) element(WithX ? x + j : nullptr, y + j, out + j);
   };
   elementwise(n, out, has_stream<T>() && k.stream, body, tail);
 }

@@ -394,6 +394,25 @@ TEST_CASE("magnitudes far apart inside one call stay exact elementwise", "[ops]"
     CHECK(out[0] > 0);
     CHECK(out[1] > 0);
   }
+  SECTION("an element whose c*S overflows does not change its neighbours' bits") {
+    // Without a fused multiply-add, the overflowing lane is redone in double;
+    // its neighbours keep their value whatever group they fall into (list cuts).
+    std::vector<float> a(100), b(100);
+    for (std::size_t i = 0; i < 100; ++i) a[i] = -1.0f + 0.01f * float(i), b[i] = 0.001f * float(i % 7);
+    a[50] = -FLT_MAX, b[50] = FLT_MAX / 4;  // S = b, L = a, c*S beyond FLT_MAX, L + c*S not
+    std::vector<float> one(100), two(100);
+    REQUIRE(projection_alphaless_gradient_f32(a.data(), b.data(), 100, one.data()) == PROJECTION_OK);
+    for (std::size_t cut : {std::size_t{37}, std::size_t{50}, std::size_t{51}, std::size_t{64}}) {
+      const float* pa[2] = {a.data(), a.data() + cut};
+      const float* pb[2] = {b.data(), b.data() + cut};
+      float* po[2] = {two.data(), two.data() + cut};
+      const std::size_t n[2] = {cut, 100 - cut};
+      REQUIRE(projection_alphaless_gradient_list_f32(pa, pb, n, 2, po) == PROJECTION_OK);
+      INFO("cut at " << cut);
+      CHECK(same_bits(one, two));
+    }
+    CHECK(std::isfinite(one[50]));
+  }
   SECTION("float: c*S beyond FLT_MAX while L + c*S is not") {
     // S = b, L = a, k = -4: alphaless = L + 5 S, whose first element is FLT_MAX/4.
     const std::vector<float> a = {-FLT_MAX, FLT_MAX / 2}, b = {FLT_MAX / 4, 0};
