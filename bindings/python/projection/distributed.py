@@ -404,6 +404,8 @@ def _torch_all_reduce(p, group):
         raise RuntimeError("all_reduce: torch.distributed is not initialized "
                            "(call torch.distributed.init_process_group first)")
     world = dist.get_world_size(group)
+    if world < 1 or dist.get_rank(group) < 0:  # torch's collectives do nothing there
+        raise RuntimeError("all_reduce: this process is not a member of the group")
     mine = _own_bytes(p)
     if world > 1:
         device = torch.device("cpu")
