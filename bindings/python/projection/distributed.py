@@ -352,23 +352,18 @@ class Partials:
                             ("noise_grad", "model_grad"))
 
 
-_EMPTY = None
-
-
-def _empty_bytes():
-    global _EMPTY
-    if _EMPTY is None:
-        _EMPTY = Partials().to_bytes()
-    return _EMPTY
-
-
 def _merge_all(structs):
-    """The merge of a list of 2048-byte structs, in order, as bytes; the invalid (all
-    zero) struct as soon as one merge fails: invalidity absorbs everything after it."""
+    """The merge of a list of 2048-byte structs (bytes or addresses), in order, as bytes;
+    the invalid (all zero) struct as soon as one of them is not valid or a merge fails:
+    invalidity absorbs everything. Each merge checks both its operands; a single struct
+    is checked on its own."""
     lib = _library()
-    acc = _lib.Partials.from_buffer_copy(_empty_bytes())
-    item = _lib.Partials()
-    for s in structs:
+    acc, item = _lib.Partials(), _lib.Partials()
+    ctypes.memmove(ctypes.byref(acc), structs[0], PARTIALS_SIZE)
+    if len(structs) == 1:
+        st = lib.projection_partials_vector_projection_f64(ctypes.byref(acc), None, None, 0, None)
+        return _INVALID if st == ERR_PARTIALS else bytes(acc)
+    for s in structs[1:]:
         ctypes.memmove(ctypes.byref(item), s, PARTIALS_SIZE)
         if lib.projection_partials_merge(ctypes.byref(acc), ctypes.byref(item)) != OK:
             return _INVALID
@@ -411,11 +406,14 @@ def _torch_all_reduce(p, group):
         device = torch.device("cpu")
         if dist.get_backend(group) == "nccl":  # NCCL moves CUDA tensors only
             device = torch.device("cuda", torch.cuda.current_device())
-        src = torch.frombuffer(bytearray(mine), dtype=torch.uint8).to(device)
+        src = torch.frombuffer(bytearray(mine), dtype=torch.uint8)
         rows = torch.empty((world, PARTIALS_SIZE), dtype=torch.uint8, device=device)
+        if device.type != "cpu":
+            src = src.to(device)
         dist.all_gather(list(rows.unbind(0)), src, group=group)
-        rows = rows.cpu().contiguous()
-        base = rows.data_ptr()
+        if device.type != "cpu":
+            rows = rows.cpu()
+        base = rows.data_ptr()  # a new tensor: contiguous
         merged = _merge_all([base + r * PARTIALS_SIZE for r in range(world)])
     else:
         merged = _merge_all([mine])
@@ -476,8 +474,8 @@ def _mpi_all_reduce(p, comm):
     dtype, op = _mpi_handles(MPI)
     buf = bytearray(_own_bytes(p))
     comm.Allreduce(MPI.IN_PLACE, [buf, 1, dtype], op)
-    # One process: MPI calls no operation, so the struct is checked here (merged into an
-    # empty one, which an invalid struct turns into the invalid marker, as elsewhere).
+    # On one process MPI calls no operation, so the struct is checked here: an invalid one
+    # becomes the invalid marker, as a merge makes it on more processes.
     _install(p, _merge_all([bytes(buf)]))
     return _after(p, "all_reduce")
 
