@@ -406,7 +406,8 @@ def _torch_all_reduce(p, group):
         device = torch.device("cpu")
         if dist.get_backend(group) == "nccl":  # NCCL moves CUDA tensors only
             device = torch.device("cuda", torch.cuda.current_device())
-        src = torch.frombuffer(bytearray(mine), dtype=torch.uint8)
+        src = torch.empty(PARTIALS_SIZE, dtype=torch.uint8)
+        ctypes.memmove(src.data_ptr(), mine, PARTIALS_SIZE)
         rows = torch.empty((world, PARTIALS_SIZE), dtype=torch.uint8, device=device)
         if device.type != "cpu":
             src = src.to(device)
