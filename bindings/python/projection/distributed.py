@@ -82,7 +82,6 @@ __all__ = [
 
 _U64 = 1 << 64
 _INVALID = bytes(PARTIALS_SIZE)  # all zero: what no valid partials ever is
-_VECTOR_OPS = ("vector_projection", "project_out_smaller", "alphaless_gradient")
 
 
 def _library():

@@ -7,7 +7,6 @@ float16; lists of tensors), the same bits for any number of processes, NaN/Inf o
 rank and a corrupted struct on one rank refused alike on every rank with nothing written.
 Every group runs under a time limit: a hang fails the test instead of stalling the run."""
 
-import ctypes
 import importlib.util
 import os
 import re
