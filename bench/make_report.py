@@ -178,7 +178,7 @@ def load_python(path):
     t = {(r["op"], r["n"], r["impl"]): r["seconds"] for r in doc["results"]}
     return {"meta": doc["meta"], "t": t, "checks": doc.get("checks", []),
             "sizes": sorted({r["n"] for r in doc["results"]}),
-            "package": doc.get("package")}
+            "package": doc.get("package"), "distributed": doc.get("distributed")}
 
 
 def load_accuracy(path):
@@ -542,6 +542,32 @@ def package_section(py):
     return "\n".join(md)
 
 
+def distributed_section(py):
+    """projection.distributed.all_reduce over torch.distributed (gloo, loopback)."""
+    runs = py.get("distributed") if py else None
+    if not runs:
+        return "Not run (python_bench.py --distributed-ranks '')."
+    impls = ["all_reduce", "gloo all_gather", "gloo all_reduce BOR", "local merge"]
+    md = ["`projection.distributed.all_reduce` of one 2048-byte partials struct per process "
+          "(each adds a shard of 4 blocks of float32) over `torch.distributed` with gloo on "
+          "loopback, processes forked from one; each call timed on its own, the median and "
+          "the 10th-90th percentiles of the slowest process, in µs. It all-gathers the structs "
+          "(gloo has no user-defined reduction) and merges them in rank order; next to it a "
+          "bare gloo `all_gather` of the same 2048 bytes, a gloo `all_reduce` of them with "
+          "`ReduceOp.BOR` (no merge, no checks), and one local `Partials.merge`. More processes "
+          "than CPUs (oversubscribed) measure waiting for a CPU as much as the collective.", "",
+          "| processes | " + " | ".join(impls) + " |", "|---|" + "---:|" * len(impls)]
+    for r in runs:
+        q = r["p10_p50_p90_us"]
+        cells = [f"{q[k][1]:.1f} ({q[k][0]:.0f}–{q[k][2]:.0f})" if k in q else "—" for k in impls]
+        tag = " (oversubscribed)" if r.get("oversubscribed") else ""
+        md.append(f"| {r['processes']}{tag} | " + " | ".join(cells) + " |")
+    if not all(r.get("status_ok", True) for r in runs):
+        md.append("")
+        md.append("**⚠ an all-reduce returned a status other than OK.**")
+    return "\n".join(md)
+
+
 def accuracy_table(acc):
     rows = ["| type | n | implementation | norm | alpha | scale | vector_projection | "
             "project_out_smaller | alphaless_gradient | order right |",
@@ -758,6 +784,10 @@ def main():
     md.append("## Python package: projection.torch")
     md.append("")
     md.append(package_section(py))
+    md.append("")
+    md.append("## Python: a gradient sharded over torch.distributed")
+    md.append("")
+    md.append(distributed_section(py))
     md.append("")
     md.append("## Accuracy")
     md.append("")

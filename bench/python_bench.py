@@ -10,6 +10,14 @@ version 1.0); one alphaless_backward step over the 148 parameter tensors of GPT-
 against a PyTorch loop doing the same; and a fresh output against out= at large n.
 --package-only skips the kernel comparison above; --no-package skips this.
 
+Then (key "distributed") the torch.distributed all-reduce of one partials struct
+(projection.distributed.all_reduce: all-gather of the 2048-byte structs over gloo on
+loopback, then the merge in rank order) on 1-4 forked processes, each call timed alone:
+median and 10th/90th percentiles in microseconds, the slowest rank's, next to a bare gloo
+all_gather of the same 2048 bytes, a gloo all_reduce of them with ReduceOp.BOR (no merge,
+no checks), and one local Partials.merge. --distributed-ranks "" skips it;
+--distributed-only runs nothing else (a smoke run: --distributed-iterations 300).
+
 Every implementation works on the same NumPy buffers (PyTorch through torch.from_numpy,
 no copies) and writes into a reused output. The PyTorch version is the tuned one a
 careful user would write: torch.dot for the reductions, one fused torch.add(..., alpha=)
@@ -239,12 +247,20 @@ def interleaved(impls, min_time, repetitions):
     return {name: statistics.median(v) for name, v in samples.items()}, samples
 
 
-def package_bench(args, lib_path):
-    """The measurements of the Python package; returns the "package" section."""
+def import_package(lib_path):
+    """The package of this checkout (bindings/python), loading the library at lib_path."""
     os.environ["PROJECTION_LIBRARY"] = os.path.abspath(lib_path)
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path.insert(0, os.path.join(here, "..", "bindings", "python"))
+    path = os.path.join(here, "..", "bindings", "python")
+    if path not in sys.path:
+        sys.path.insert(0, path)
     import projection
+    return projection
+
+
+def package_bench(args, lib_path):
+    """The measurements of the Python package; returns the "package" section."""
+    projection = import_package(lib_path)
     import projection.torch as PT
     out = {"package_version": projection.__version__, "library": projection.library_path(),
            "features": dict(projection._lib.features)}
@@ -388,6 +404,113 @@ def package_bench(args, lib_path):
     return out
 
 
+# ============================================================ torch.distributed
+
+def percentiles(times):
+    t = sorted(times)
+    return [t[len(t) // 10], t[len(t) // 2], t[len(t) * 9 // 10]]
+
+
+def _distributed_rank(rank, world, port, iterations, conn):
+    """One forked rank: a gloo group on loopback; per-call times of each collective."""
+    import datetime
+    import torch.distributed as dist
+    import projection.distributed as D
+    try:
+        torch.set_num_threads(1)
+        os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+        dist.init_process_group("gloo", rank=rank, world_size=world,
+                                timeout=datetime.timedelta(seconds=120))
+        n = 4 * D.BLOCK  # each rank adds a shard of 4 blocks, as bench/mpi_allreduce.c
+        rng = np.random.default_rng(rank)
+        a = rng.uniform(-1, 1, n).astype(np.float32)
+        b = rng.uniform(-1, 1, n).astype(np.float32)
+        p = D.Partials().add(a, b, rank * n)
+        other = D.Partials().add(b, a, (rank + world) * n)
+        status = []
+        raw = torch.frombuffer(bytearray(p.to_bytes()), dtype=torch.uint8)
+        rows = torch.empty((world, D.PARTIALS_SIZE), dtype=torch.uint8)
+        outs = list(rows.unbind(0))
+        bor = raw.clone()
+
+        def allreduce():  # each call reduces a fresh copy of the partials
+            status.append(D.all_reduce(p.copy()))
+
+        def gather():
+            dist.all_gather(outs, raw)
+
+        def bor_reduce():
+            bor.copy_(raw)
+            dist.all_reduce(bor, op=dist.ReduceOp.BOR)
+
+        def merge():
+            p.copy().merge(other)
+
+        res = {}
+        for name, f in (("all_reduce", allreduce), ("gloo all_gather", gather),
+                        ("gloo all_reduce BOR", bor_reduce), ("local merge", merge)):
+            for _ in range(min(100, iterations)):
+                f()
+            dist.barrier()
+            t = []
+            for _ in range(iterations):
+                t0 = time.perf_counter()
+                f()
+                t.append(time.perf_counter() - t0)
+            q = torch.tensor(percentiles(t), dtype=torch.float64)
+            dist.all_reduce(q, op=dist.ReduceOp.MAX)  # the slowest rank's
+            res[name] = q.tolist()
+        ok = all(st == D.OK for st in status)
+        dist.destroy_process_group()
+        conn.send({"us": {k: [x * 1e6 for x in v] for k, v in res.items()}, "ok": ok})
+    except BaseException as e:  # noqa: BLE001 - reported by the parent
+        conn.send({"error": repr(e)})
+    conn.close()
+
+
+def distributed_bench(args, lib_path):
+    """The "distributed" section: one entry per process count."""
+    import socket
+    import torch.multiprocessing as mp
+    import_package(lib_path)
+    ctx = mp.get_context("fork")  # the children share this process's imports
+    out = []
+    for world in [int(x) for x in args.distributed_ranks.split(",") if x]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        procs, conns = [], []
+        for rank in range(world):
+            recv, send = ctx.Pipe(duplex=False)
+            pr = ctx.Process(target=_distributed_rank, daemon=True,
+                             args=(rank, world, port, args.distributed_iterations, send))
+            pr.start()
+            send.close()
+            procs.append(pr)
+            conns.append(recv)
+        try:
+            answers = [c.recv() if c.poll(600) else {"error": "no answer in 600 s"}
+                       for c in conns]
+        finally:
+            for pr in procs:
+                pr.join(10)
+                if pr.is_alive():
+                    pr.kill()
+        bad = [a["error"] for a in answers if "error" in a]
+        if bad:
+            raise RuntimeError("distributed bench, %d processes: %s" % (world, bad[0]))
+        r = answers[0]
+        entry = {"processes": world, "cpus": os.cpu_count(),
+                 "oversubscribed": world > (os.cpu_count() or 1),
+                 "iterations": args.distributed_iterations, "status_ok": r["ok"],
+                 "p10_p50_p90_us": r["us"]}
+        out.append(entry)
+        print(f"distributed all-reduce, {world} process(es): " + ", ".join(
+            f"{k} {v[1]:.1f} us (p10-p90 {v[0]:.1f}-{v[2]:.1f})" for k, v in r["us"].items()),
+            flush=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lib", required=True)
@@ -402,9 +525,16 @@ def main():
     ap.add_argument("--fresh-n", default="124439808", help="n of fresh output vs out= (GPT-2 small)")
     ap.add_argument("--gpt2-width", type=int, default=768, help="smaller for a smoke run")
     ap.add_argument("--gpt2-vocab", type=int, default=50257)
+    ap.add_argument("--distributed-ranks", default="1,2,3,4",
+                    help="process counts of the torch.distributed all-reduce; '' skips it")
+    ap.add_argument("--distributed-iterations", type=int, default=1000)
+    ap.add_argument("--distributed-only", action="store_true",
+                    help="only the torch.distributed all-reduce")
     args = ap.parse_args()
-    if args.package_only:
+    if args.package_only or args.distributed_only:
         args.sizes = ""
+    if args.distributed_only:
+        args.no_package = True
 
     lib = load_library(args.lib)
     lib.projection_set_num_threads(args.threads)
@@ -484,6 +614,8 @@ def main():
     doc = {"meta": meta, "results": results, "checks": checks}
     if not args.no_package:
         doc["package"] = package_bench(args, args.lib)
+    if args.distributed_ranks:
+        doc["distributed"] = distributed_bench(args, args.lib)
     with open(args.out, "w") as f:
         json.dump(doc, f, indent=1)
 

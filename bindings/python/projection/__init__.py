@@ -19,7 +19,8 @@ element type and shape of the first argument (a tensor for a tensor, a NumPy arr
 array, an array.array for an array.array, a memoryview otherwise), or is written into
 ``out`` (same rules; may be exactly the first or second argument) and ``out`` is
 returned. Tensor results do not track gradients. For tensors in and tensors out with the
-original module's return types, use ``projection.torch``.
+original module's return types, use ``projection.torch``; for a gradient sharded over
+processes (torch.distributed, mpi4py), ``projection.distributed``.
 
 Lists: ``a`` and ``b`` may be lists (or tuples) of such arrays, one per parameter tensor
 of a model. Without ``each`` the list is one vector, the concatenation of its arrays
