@@ -1,12 +1,16 @@
 cmake_minimum_required(VERSION 3.20)
 # Fails if a weak symbol is defined in more than one of the given object files.
+# NM: the toolchain's nm (the target's, in a cross build); plain nm if not given.
+if(NOT NM)
+  set(NM nm)
+endif()
 string(REPLACE "|" ";" objects "${OBJECTS}")
 set(seen "")
 set(shared "")
 foreach(obj IN LISTS objects)
-  execute_process(COMMAND nm --defined-only -C ${obj} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+  execute_process(COMMAND ${NM} --defined-only -C ${obj} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "nm failed on ${obj}")
+    message(FATAL_ERROR "${NM} failed on ${obj}")
   endif()
   string(REPLACE "\n" ";" lines "${out}")
   set(mine "")

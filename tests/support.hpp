@@ -15,6 +15,7 @@
 
 #include "kernels.hpp"
 #include "projection/projection.hpp"
+#include "scale.hpp"
 
 namespace test {
 

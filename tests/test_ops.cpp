@@ -12,7 +12,11 @@ namespace {
 const std::size_t kLengths[] = {0,    1,    2,    3,    7,     15,    16,    17,   31,   32,
                                 33,   63,   64,   65,   4095,  4096,  4097,  8191, 8193, 65535,
                                 65536, 65537, 262143, 262145};
-constexpr std::size_t kMillions = 3000001;  // a few million, odd
+// PROJECTION_TEST_SCALE=small (scale.hpp, for qemu): the same lengths up to two
+// blocks, one past the parallel threshold, and 100003 for the few million.
+const std::size_t kSmallLengths[] = {0,  1,  2,  3,    7,    15,   16,   17,   31,   32,
+                                     33, 63, 64, 65, 4095, 4096, 4097, 8191, 8193, 65537};
+const std::size_t kMillions = scaled(3000001, 100003);  // a few million, odd
 
 // Checks all five operations on one input pair against the reference.
 template <class T>
@@ -68,7 +72,10 @@ void check_all(const std::vector<T>& a, const std::vector<T>& b) {
 template <class T>
 void accuracy_over_lengths() {
   require_expected_arch();
-  for (std::size_t n : kLengths)
+  const std::vector<std::size_t> lengths =
+      small_scale() ? std::vector<std::size_t>(std::begin(kSmallLengths), std::end(kSmallLengths))
+                    : std::vector<std::size_t>(std::begin(kLengths), std::end(kLengths));
+  for (std::size_t n : lengths)
     for (Relation rel : kRelations) {
       DYNAMIC_SECTION(api<T>::name << " n=" << n << " " << name(rel)) {
         const auto p = make_pair<T>(rel, n, 1);
@@ -106,7 +113,7 @@ TEST_CASE("double inputs at extreme magnitudes are rescaled exactly", "[ops]") {
   const int exps[][2] = {{600, 600}, {-600, -600}, {1000, 1000}, {-1000, -1000},
                          {1000, -1000}, {-1000, 1000}, {600, -600}, {-1000, 0}};
   for (auto [ea, eb] : exps)
-    for (std::size_t n : {std::size_t{1}, std::size_t{17}, std::size_t{1000}, std::size_t{100001}})
+    for (std::size_t n : {std::size_t{1}, std::size_t{17}, std::size_t{1000}, scaled(100001, 20001)})
       for (Relation rel : {Relation::unrelated, Relation::nearly_parallel}) {
         DYNAMIC_SECTION("2^" << ea << " vs 2^" << eb << " n=" << n << " " << name(rel)) {
           const auto p = make_pair<double>(rel, n, 3, std::ldexp(1.0, ea), std::ldexp(1.0, eb));
@@ -206,7 +213,7 @@ TEST_CASE("ties keep argument order, zero vectors, n = 0", "[ops]") {
 
 TEST_CASE("in place over either input equals the out-of-place result", "[ops]") {
   require_expected_arch();
-  for (std::size_t n : {std::size_t{5}, std::size_t{1001}, std::size_t{300001}}) {
+  for (std::size_t n : {std::size_t{5}, std::size_t{1001}, scaled(300001, 70001)}) {
     DYNAMIC_SECTION("n=" << n) {
       const auto p = make_pair<float>(Relation::unrelated, n, 5);
       using Fn = projection_status (*)(const float*, const float*, size_t, float*);
@@ -266,8 +273,12 @@ void check_determinism(std::size_t n, double scale) {
   const auto p = make_pair<T>(Relation::nearly_parallel, n, 6, scale, scale);
   projection_set_num_threads(1);
   const Results<T> base = run_all(p.a, p.b, 0);
-  for (int threads : {1, 2, 3, 8})
-    for (std::size_t offset : {0, 1, 3}) {
+  // PROJECTION_TEST_SCALE=small: threads 1 and 3, offsets 0 and 3.
+  const std::vector<int> thread_counts = small_scale() ? std::vector<int>{1, 3} : std::vector<int>{1, 2, 3, 8};
+  const std::vector<std::size_t> offsets =
+      small_scale() ? std::vector<std::size_t>{0, 3} : std::vector<std::size_t>{0, 1, 3};
+  for (int threads : thread_counts)
+    for (std::size_t offset : offsets) {
       projection_set_num_threads(threads);
       INFO("threads=" << threads << " offset=" << offset);
       CHECK(run_all(p.a, p.b, offset) == base);
@@ -279,7 +290,7 @@ void check_determinism(std::size_t n, double scale) {
 
 TEST_CASE("bitwise identical across thread counts and buffer offsets", "[ops]") {
   require_expected_arch();
-  for (std::size_t n : {std::size_t{1001}, std::size_t{300007}}) {
+  for (std::size_t n : {std::size_t{1001}, scaled(300007, 70007)}) {
     DYNAMIC_SECTION("float n=" << n) { check_determinism<float>(n, 1); }
     DYNAMIC_SECTION("double n=" << n) { check_determinism<double>(n, 1); }
     DYNAMIC_SECTION("double rescaled n=" << n) { check_determinism<double>(n, 0x1p700); }
@@ -311,7 +322,7 @@ ld reference_norm(const std::vector<T>& x, double p) {
 TEST_CASE("norms of any order match the reference", "[ops]") {
   require_expected_arch();
   const double orders[] = {1, 3, 0.5, 2.5, -1, -2.5, HUGE_VAL, -HUGE_VAL, 0, 10};
-  for (std::size_t n : {std::size_t{1}, std::size_t{17}, std::size_t{4097}, std::size_t{100003}})
+  for (std::size_t n : {std::size_t{1}, std::size_t{17}, std::size_t{4097}, scaled(100003, 9001)})
     for (double p : orders)
       for (double scale : {1.0, 0x1p1000, 0x1p-1000}) {
         DYNAMIC_SECTION("n=" << n << " p=" << p << " scale=" << scale) {

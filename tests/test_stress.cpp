@@ -12,6 +12,8 @@
 
 #include <projection/projection.hpp>
 
+#include "scale.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -25,7 +27,8 @@
 
 namespace {
 
-constexpr std::size_t kN = 200000;  // above the parallel threshold (65536)
+// Above the parallel threshold (65536); 70000 with PROJECTION_TEST_SCALE=small.
+const std::size_t kN = test::scaled(200000, 70000);
 constexpr int kCallers = 16;
 constexpr double kOrds[] = {2.0, 1.0, INFINITY, -INFINITY, 0.0, 3.0, 0.5};
 
@@ -131,7 +134,8 @@ struct Own {
 
 TEST_CASE("16 threads, every operation, shared and own inputs, thread count changing: "
           "bitwise equal to the serial run", "[stress]") {
-  const int rounds = rounds_from_env(15);  // ~8 s on 2 cores (Release)
+  // ~8 s on 2 cores (Release); PROJECTION_TEST_SCALE=small (qemu): 2 rounds.
+  const int rounds = rounds_from_env(test::small_scale() ? 2 : 15);
   Shared sh;
   sh.af = make_vec<float>(1, 1.0);
   sh.bf = make_vec<float>(2, 3.0);

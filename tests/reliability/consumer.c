@@ -176,7 +176,8 @@ static void test_library(void) {
   CHECK(v != NULL && strcmp(v, PROJECTION_VERSION_STRING) == 0);
   CHECK(projection_version_number() == PROJECTION_VERSION_NUMBER);
   CHECK(arch != NULL && (strcmp(arch, "sse2") == 0 || strcmp(arch, "fma3+avx2") == 0 ||
-                         strcmp(arch, "avx512bw") == 0));
+                         strcmp(arch, "avx512bw") == 0 || strcmp(arch, "neon64") == 0 ||
+                         strcmp(arch, "generic") == 0));
   for (code = -3; code < 9; ++code) {
     const char* s = projection_status_string((projection_status)code);
     CHECK(s != NULL && strlen(s) > 0);
