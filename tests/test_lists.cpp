@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "scale.hpp"
 #include "support.hpp"
 
 using namespace test;
@@ -154,21 +155,24 @@ template <class T>
 void lists_all() {
   require_expected_arch();
   SECTION("small vectors, many cuts") {
-    for (std::uint64_t seed = 1; seed <= 6; ++seed) list_equals_concatenation<T>(3000 + seed * 977, 700, seed);
+    for (std::uint64_t seed = 1; seed <= scaled(6, 2); ++seed)
+      list_equals_concatenation<T>(3000 + seed * 977, 700, seed);
   }
-  SECTION("across the parallel threshold") { list_equals_concatenation<T>(200003, 30000, 9); }
+  SECTION("across the parallel threshold") { list_equals_concatenation<T>(scaled(200003, 70001), 30000, 9); }
   SECTION("2000 tensors of 1000 elements") {
-    const auto p = make_pair<T>(Relation::unrelated, 2000 * 1000, 4);
-    ListOf<T> l(p.a, p.b, std::vector<std::size_t>(2000, 1000), true);
+    const std::size_t count = scaled(2000, 100);
+    const auto p = make_pair<T>(Relation::unrelated, count * 1000, 4);
+    ListOf<T> l(p.a, p.b, std::vector<std::size_t>(count, 1000), true);
     double al1, sc1, al2, sc2;
     REQUIRE(api<T>::equivalent_alpha(p.a.data(), p.b.data(), p.a.size(), &al1, &sc1) == PROJECTION_OK);
-    REQUIRE(api<T>::equivalent_alpha_list(l.a.data(), l.b.data(), l.n.data(), 2000, &al2, &sc2) == PROJECTION_OK);
+    REQUIRE(api<T>::equivalent_alpha_list(l.a.data(), l.b.data(), l.n.data(), count, &al2, &sc2) == PROJECTION_OK);
     CHECK(same_bits(al1, al2));
     CHECK(same_bits(sc1, sc2));
   }
   SECTION("each: small and large segments") {
-    each_equals_single_calls<T>({5, 0, 1000, 70001, 33, 8193, 0, 131072, 7}, 3);
-    std::vector<std::size_t> many(300);
+    if (small_scale()) each_equals_single_calls<T>({5, 0, 1000, 70001, 33, 8193, 0, 7}, 3);
+    else each_equals_single_calls<T>({5, 0, 1000, 70001, 33, 8193, 0, 131072, 7}, 3);
+    std::vector<std::size_t> many(scaled(300, 80));
     for (std::size_t i = 0; i < many.size(); ++i) many[i] = (i * 131) % 900;
     each_equals_single_calls<T>(many, 5);
   }
