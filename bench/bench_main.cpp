@@ -30,35 +30,9 @@
 
 #include "buffers.hpp"
 #include "common.hpp"
+#include "run_op.hpp"
 
 namespace pbench {
-
-// ------------------------------------------------------------ the library
-namespace {
-int pj_vp(const float *a, const float *b, std::size_t n, float *o) { return projection_vector_projection_f32(a, b, n, o); }
-int pj_vp(const double *a, const double *b, std::size_t n, double *o) { return projection_vector_projection_f64(a, b, n, o); }
-int pj_ob(const float *a, const float *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f32(a, b, n, 2.0, s, x, y); }
-int pj_ob(const double *a, const double *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f64(a, b, n, 2.0, s, x, y); }
-int pj_pos(const float *a, const float *b, std::size_t n, float *o) { return projection_project_out_smaller_f32(a, b, n, o); }
-int pj_pos(const double *a, const double *b, std::size_t n, double *o) { return projection_project_out_smaller_f64(a, b, n, o); }
-int pj_ea(const float *a, const float *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f32(a, b, n, x, y); }
-int pj_ea(const double *a, const double *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f64(a, b, n, x, y); }
-int pj_ag(const float *a, const float *b, std::size_t n, float *o) { return projection_alphaless_gradient_f32(a, b, n, o); }
-int pj_ag(const double *a, const double *b, std::size_t n, double *o) { return projection_alphaless_gradient_f64(a, b, n, o); }
-}  // namespace
-
-template <class T> Impl<T> projection_impl() {
-  return {"projection",
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_vp),
-          static_cast<int (*)(const T *, const T *, std::size_t, int *, double *, double *)>(pj_ob),
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_pos),
-          static_cast<int (*)(const T *, const T *, std::size_t, double *, double *)>(pj_ea),
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_ag),
-          true,
-          projection_set_num_threads};
-}
-template Impl<float> projection_impl<float>();
-template Impl<double> projection_impl<double>();
 
 // ------------------------------------------------------------ shared buffers
 namespace {
@@ -92,115 +66,13 @@ template <class T>
 void bm_op(benchmark::State &st, Impl<T> impl, Op op, std::size_t n, int threads) {
   Buffers<T> &B = buffers<T>(n);
   impl.set_threads(threads);
-  int rc = 0, swapped = 0;
-  double x = 0, y = 0;
-  switch (op) {
-    case Op::vector_projection:
-      for (auto _ : st) {
-        rc |= impl.vector_projection(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Op::order_by_norm:
-      for (auto _ : st) {
-        rc |= impl.order_by_norm(B.a, B.b, n, &swapped, &x, &y);
-        benchmark::DoNotOptimize(swapped);
-        benchmark::DoNotOptimize(x);
-        benchmark::DoNotOptimize(y);
-      }
-      break;
-    case Op::project_out_smaller:
-      for (auto _ : st) {
-        rc |= impl.project_out_smaller(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Op::equivalent_alpha:
-      for (auto _ : st) {
-        rc |= impl.equivalent_alpha(B.a, B.b, n, &x, &y);
-        benchmark::DoNotOptimize(x);
-        benchmark::DoNotOptimize(y);
-      }
-      break;
-    case Op::alphaless_gradient:
-      for (auto _ : st) {
-        rc |= impl.alphaless_gradient(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-  }
-  if (rc != 0) st.SkipWithError("the call did not return PROJECTION_OK");
-  st.SetBytesProcessed(std::int64_t(st.iterations()) * op_traffic(op) * std::int64_t(n) *
-                       std::int64_t(sizeof(T)));
-  st.counters["n"] = double(n);
+  run_op(st, impl, op, B, n);
   st.counters["threads"] = threads;
-}
-
-enum class Roof { read2, read1_write1, read2_write1, read2_dot, read1_write1_nt, read2_write1_nt };
-const char *roof_name(Roof r) {
-  switch (r) {
-    case Roof::read2: return "roofline_read2";
-    case Roof::read1_write1: return "roofline_read1_write1";
-    case Roof::read2_write1: return "roofline_read2_write1";
-    case Roof::read2_dot: return "roofline_read2@dot";
-    case Roof::read1_write1_nt: return "roofline_read1_write1@stream";
-    case Roof::read2_write1_nt: return "roofline_read2_write1@stream";
-  }
-  return "?";
 }
 
 template <class T>
 void bm_roof(benchmark::State &st, Roof kind, std::size_t n, int threads) {
-  Buffers<T> &B = buffers<T>(n);
-  int traffic = 0;
-  switch (kind) {
-    case Roof::read2:
-      traffic = 2;
-      for (auto _ : st) {
-        T s = roofline_read2(B.a, B.b, n, threads);
-        benchmark::DoNotOptimize(s);
-      }
-      break;
-    case Roof::read1_write1:
-      traffic = 2;
-      for (auto _ : st) {
-        roofline_read1_write1(B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_write1:
-      traffic = 3;
-      for (auto _ : st) {
-        roofline_read2_write1(B.a, B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_dot:
-      traffic = 2;
-      for (auto _ : st) {
-        double s = roofline_read2_dot(B.a, B.b, n, threads);
-        benchmark::DoNotOptimize(s);
-      }
-      break;
-    case Roof::read1_write1_nt:
-      traffic = 2;
-      for (auto _ : st) {
-        roofline_read1_write1_stream(B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_write1_nt:
-      traffic = 3;
-      for (auto _ : st) {
-        roofline_read2_write1_stream(B.a, B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-  }
-  st.SetBytesProcessed(std::int64_t(st.iterations()) * traffic * std::int64_t(n) *
-                       std::int64_t(sizeof(T)));
-  st.counters["n"] = double(n);
-  st.counters["threads"] = threads;
+  run_roof(st, kind, buffers<T>(n), n, threads);
 }
 
 // A pause between rounds: worker threads that spin after their last job (OpenBLAS's
@@ -320,6 +192,7 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("rounds", std::to_string(rounds));
   pbench::register_type<float>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
   pbench::register_type<double>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
+
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
