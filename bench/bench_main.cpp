@@ -13,12 +13,17 @@
 //   --rounds=R            measure everything R times, round-robin per n (default 1);
 //                         use this rather than --benchmark_repetitions, which would
 //                         run the repetitions of one benchmark back to back
+//   --extras=LIST         the sections of extras.cpp to run after the tables, of
+//                         16bit,partials,lists (default all; "none" for none)
+//   --gpt2_width=W        width of the GPT-2 list (768: GPT-2 small; smaller for a smoke run)
+//   --partials_n=N        n of the partials measurements (default min(1e7, max_n))
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <omp.h>
 #include <projection/projection.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +35,7 @@
 
 #include "buffers.hpp"
 #include "common.hpp"
+#include "extras.hpp"
 #include "run_op.hpp"
 
 namespace pbench {
@@ -58,6 +64,14 @@ Buffers<T> &buffers(std::size_t n) {
   return *s;
 }
 
+}  // namespace
+
+void release_main_buffers() {
+  g_f32.reset();
+  g_f64.reset();
+}
+
+namespace {
 template <class T> const char *type_name();
 template <> const char *type_name<float>() { return "f32"; }
 template <> const char *type_name<double>() { return "f64"; }
@@ -145,12 +159,18 @@ int main(int argc, char **argv) {
   double max_n = 1e300, min_n = 0;
   int rounds = 1;
   std::vector<int> thread_counts;
+  std::string extras = "16bit,partials,lists";
+  int gpt2_width = 768;
+  double partials_n = 0;
   std::vector<char *> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--accuracy_out=", 15) == 0) accuracy_out = argv[i] + 15;
     else if (std::strncmp(argv[i], "--max_n=", 8) == 0) max_n = std::atof(argv[i] + 8);
     else if (std::strncmp(argv[i], "--min_n=", 8) == 0) min_n = std::atof(argv[i] + 8);
     else if (std::strncmp(argv[i], "--rounds=", 9) == 0) rounds = std::atoi(argv[i] + 9);
+    else if (std::strncmp(argv[i], "--extras=", 9) == 0) extras = argv[i] + 9;
+    else if (std::strncmp(argv[i], "--gpt2_width=", 13) == 0) gpt2_width = std::atoi(argv[i] + 13);
+    else if (std::strncmp(argv[i], "--partials_n=", 13) == 0) partials_n = std::atof(argv[i] + 13);
     else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       for (char *p = argv[i] + 10; *p;) {
         char *end = nullptr;
@@ -193,6 +213,19 @@ int main(int argc, char **argv) {
   pbench::register_type<float>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
   pbench::register_type<double>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
 
+  pbench::ExtrasOptions x;
+  x.threads = thread_counts;
+  x.rounds = rounds < 1 ? 1 : rounds;
+  for (std::size_t n : sizes)
+    if (n >= 100'000) x.sizes16.push_back(n);
+  if (x.sizes16.empty() && !sizes.empty()) x.sizes16.push_back(sizes.back());
+  x.partials_n = static_cast<std::size_t>(partials_n > 0 ? partials_n : std::min(1e7, max_n));
+  x.gpt2_width = gpt2_width > 0 ? gpt2_width : 768;
+  const std::string xs = "," + extras + ",";
+  x.b16 = xs.find(",16bit,") != std::string::npos && !x.sizes16.empty();
+  x.partials = xs.find(",partials,") != std::string::npos;
+  x.lists = xs.find(",lists,") != std::string::npos;
+  pbench::register_extras(x);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
