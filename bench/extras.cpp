@@ -53,6 +53,12 @@ void bm_pause(benchmark::State &st) {
 }
 void pause() { benchmark::RegisterBenchmark("pause/x/pause/0/0", bm_pause)->Iterations(1); }
 
+std::string with_commas(std::size_t v) {
+  std::string s = std::to_string(v);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(std::size_t(i), ",");
+  return s;
+}
+
 std::string key(const std::string &what, const char *ty, const std::string &impl, int t,
                 std::size_t n) {
   return what + "/" + ty + "/" + impl + "/" + std::to_string(t) + "/" + std::to_string(n);
@@ -274,9 +280,9 @@ void register_lists(const ExtrasOptions &o) {
   std::size_t gpt2_total = 0;
   for (std::size_t s : gpt2) gpt2_total += s;
   benchmark::AddCustomContext("list_gpt2", std::to_string(gpt2.size()) + " tensors, " +
-                                               std::to_string(gpt2_total) + " elements, width " +
+                                               with_commas(gpt2_total) + " elements, width " +
                                                std::to_string(o.gpt2_width));
-  benchmark::AddCustomContext("list_list2000", "2000 tensors of 1000 elements");
+  benchmark::AddCustomContext("list_list2000", "2,000 tensors of 1,000 elements");
   const std::pair<std::string, std::vector<std::size_t>> shapes[] = {{"gpt2", gpt2},
                                                                       {"list2000", small}};
   for (const auto &[shape, sizes] : shapes) {
