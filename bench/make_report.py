@@ -390,6 +390,16 @@ def check_torch(c, py):
     return [head] + items, [(label, ok_all)]
 
 
+def slowed(c, what, ty, impl, thr, n):
+    """True where a section's all-threads measurement ran more than twice as long as its
+    1-thread one plus 50 µs: on an idle machine more threads never do that, so the wait for
+    a CPU held by another process decided it (⚠, as in the tables)."""
+    if thr == 1:
+        return False
+    one, many = c.get(what, ty, impl, 1, n), c.get(what, ty, impl, thr, n)
+    return bool(one and many and many > 2 * one + 50e-6)
+
+
 def list_total(c, shape):
     ns = sorted({k[4] for k in c.t if k[2] == f"single@{shape}"})
     return ns[-1] if ns else None
@@ -426,6 +436,8 @@ def check_lists(c):
                                c.best.get((op, "f32", f"single@{shape}", thr, N)))
                     why = (f" — within this run's noise (best rounds {br:.2f}×)"
                            if br is not None and br <= T_LIST_RATIO else "")
+                    if slowed(c, op, "f32", f"list@{shape}", thr, N):
+                        why = " — ⚠ contended (more than twice the 1-thread time)"
                     rows.append(f"    - [ ] {text}, {op}, {thr} thr: {r:.2f}× ({fmt_t(lst)} vs "
                                 f"{fmt_t(single)}; best rounds {f2(br)}×){why}")
     ok_all &= seen
@@ -472,7 +484,7 @@ def check_loops(py):
                              f"{fmt_t(loop)} for the loop){why}")
         out.append(f"- {mark(ok_all)} **{level}: the list call and the each call ≥ "
                    f"{T_LOOP_SPEEDUP:g}× faster than a Python loop of per-tensor calls** "
-                   f"({cnt} tensors of {L['size']} float32 elements, {L['threads']} threads)")
+                   f"({cnt:,} tensors of {L['size']:,} float32 elements, {L['threads']} threads)")
         out += items
         sm.append((f"{label}, {level}", ok_all))
     return out, sm
@@ -505,6 +517,9 @@ def check_partials(c):
                            c.best.get((op, "f32", "single@partials", thr, n)))
                 why = (f" — within this run's noise (best rounds {br:.2f}×)"
                        if not ok and br is not None and br <= T_PARTIALS_RATIO else "")
+                if not ok and slowed(c, op, "f32", f"{form}@partials", thr, n):
+                    why = (" — ⚠ contended: more than twice its 1-thread time (a parallel region "
+                           "waits for the CPU another process holds)")
                 items.append(f"    - {mark(ok)} {op}, {text}, {thr} thr: {f2(r)}× ({fmt_t(t) if t else '—'} "
                              f"vs {fmt_t(single) if single else '—'}; best rounds {f2(br)}×){why}")
     head = f"- {mark(ok_all)} {title}" + ("" if n == T_PARTIALS_N else f" — measured at n = {fmt_n(n)} only")
@@ -896,7 +911,10 @@ def lists_section(c, py):
           "tensors, each its own allocation (64-byte aligned heap blocks below 1 MiB, own pages "
           "above, as a framework allocates parameters), the whole list one vector; **each**: the "
           "`_each_` call on them, every tensor its own operation. Shapes: "
-          + "; ".join(f"{text}: {c.context.get(key, '?')}" for _, key, text in LIST_SHAPES) + ".", ""]
+          + "; ".join(f"{text}: {c.context.get(key, '?')}" for _, key, text in LIST_SHAPES) + ". "
+          "⚠ after the thread count: one of the row's all-threads measurements ran more than twice "
+          "as long as on one thread plus 50 µs — the wait for a CPU that another process held, "
+          "not the code.", ""]
     for shape, key, text in LIST_SHAPES:
         N = list_total(c, shape)
         if N is None:
@@ -910,7 +928,9 @@ def lists_section(c, py):
         for op in OPS:
             for thr in c.threads:
                 s_, l_, e_ = (c.get(op, "f32", f"{f}@{shape}", thr, N) for f in ("single", "list", "each"))
-                md.append(f"| {op} | {thr} | {fmt_t(s_) if s_ else '—'} | {fmt_t(l_) if l_ else '—'} | "
+                warn = " ⚠" if any(slowed(c, op, "f32", f"{f}@{shape}", thr, N)
+                                   for f in ("single", "list", "each")) else ""
+                md.append(f"| {op} | {thr}{warn} | {fmt_t(s_) if s_ else '—'} | {fmt_t(l_) if l_ else '—'} | "
                           f"{f2(ratio(l_, s_), 2, '×')} | {fmt_t(e_) if e_ else '—'} | "
                           f"{f2(ratio(e_, s_), 2, '×')} |")
         md.append("")
@@ -920,7 +940,7 @@ def lists_section(c, py):
                  "raw ctypes list call", "raw ctypes each call", "loop of raw ctypes calls",
                  "torch loop, list", "torch._foreach, list", "torch loop, each", "torch._foreach, each"]
         ops = ["alphaless_gradient", "equivalent_alpha"]
-        md.append(f"**From Python: {L['count']} tensors of {L['size']} elements** (float32, "
+        md.append(f"**From Python: {L['count']:,} tensors of {L['size']:,} elements** (float32, "
                   f"{L['threads']} threads, medians of interleaved samples; the library's each "
                   "results checked against the per-tensor calls and a float64 reference: "
                   f"{'ok' if L.get('library_ok') else '**off**'}). *list* calls treat the list as one "
@@ -946,9 +966,10 @@ def lists_section(c, py):
                 tuned = min(v for k, v in t.items() if k.startswith("torch") and k.endswith(form))
                 which = min((k for k in t if k.startswith("torch") and k.endswith(form)), key=t.get)
                 lines.append(f"{op} {form}: projection.torch {f2(ratio(tuned, t[f'projection.torch {form}']), 2, '×')}"
-                             f", bare C call {f2(ratio(tuned, t[f'raw ctypes {form} call']), 2, '×')} "
-                             f"faster than the better PyTorch ({which})")
-        md.append("Against tuned PyTorch: " + "; ".join(lines) + ".")
+                             f", the bare C call {f2(ratio(tuned, t[f'raw ctypes {form} call']), 2, '×')} "
+                             f"(against {which})")
+        md.append("Against tuned PyTorch (the faster of its loop and its `_foreach` version; above "
+                  "1.00× the library is faster): " + "; ".join(lines) + ".")
         md.append("")
     pk = (py or {}).get("package") or {}
     ab = pk.get("alphaless_backward")
@@ -976,7 +997,8 @@ def partials_section(c, mpi):
                   "writing the output). **two shards**: two partials of the halves (split at "
                   f"{int(c.context.get('partials_split', 0)):,}, a multiple of PROJECTION_BLOCK), "
                   "merged, and the vector case finished shard by shard, as two processes would. "
-                  f"Results against the single call: {c.labels.get('partials', 'not checked')}.")
+                  f"Results against the single call: {c.labels.get('partials', 'not checked')}. ⚠ as "
+                  "in the list tables.")
         md.append("")
         md.append("| operation | threads | single | one shard | ÷ single | two shards | ÷ single |")
         md.append("|---|---:|---:|---:|---:|---:|---:|")
@@ -984,7 +1006,9 @@ def partials_section(c, mpi):
             for thr in c.threads:
                 s_, a_, b_ = (c.get(op, "f32", f"{f}@partials", thr, n)
                               for f in ("single", "shards1", "shards2"))
-                md.append(f"| {op} | {thr} | {fmt_t(s_) if s_ else '—'} | {fmt_t(a_) if a_ else '—'} | "
+                warn = " ⚠" if any(slowed(c, op, "f32", f"{f}@partials", thr, n)
+                                   for f in ("single", "shards1", "shards2")) else ""
+                md.append(f"| {op} | {thr}{warn} | {fmt_t(s_) if s_ else '—'} | {fmt_t(a_) if a_ else '—'} | "
                           f"{f2(ratio(a_, s_), 2, '×')} | {fmt_t(b_) if b_ else '—'} | "
                           f"{f2(ratio(b_, s_), 2, '×')} |")
         md.append("")
