@@ -447,7 +447,18 @@ def check_lists(c):
     return [head] + rows, [("_list_ ≤ 1.10× the single call", ok_all)]
 
 
-def check_loops(py):
+def python_list_contended(c, L, op, form, t_call):
+    """The C++ run's 1-thread time of the same list/each call on the same list shape, where
+    the Python run's call took more than twice that plus 50 µs (with more threads): then
+    the wait for a CPU held by another process decided the Python figure (⚠)."""
+    N = L["count"] * L["size"]
+    if c is None or list_total(c, "list2000") != N or not t_call:
+        return None
+    one = c.get(op, "f32", f"{form}@list2000", 1, N)
+    return one if one and L["threads"] > 1 and t_call > 2 * one + 50e-6 else None
+
+
+def check_loops(py, c=None):
     L = ((py or {}).get("package") or {}).get("lists")
     label = f"list / each ≥ {T_LOOP_SPEEDUP:g}× a Python loop of calls"
     if not L:
@@ -467,7 +478,14 @@ def check_loops(py):
                 ok = sp is not None and sp >= T_LOOP_SPEEDUP
                 ok_all &= ok
                 why = ""
-                if not ok and sp is not None:
+                one = python_list_contended(c, L, op, form, t.get(f"raw ctypes {form} call"))
+                if not ok and sp is not None and one:
+                    why = (f" — ⚠ contended: the same C {form} call took {fmt_t(one)} on one thread "
+                           f"in the C++ run, {fmt_t(t[f'raw ctypes {form} call'])} here with "
+                           f"{L['threads']} threads (a parallel region waits for the CPU another "
+                           f"process holds); with the C++ time the ratio would be "
+                           f"{f2(ratio(loop, one + max(0.0, call - t[f'raw ctypes {form} call'])), 1)}×")
+                elif not ok and sp is not None:
                     if level.endswith("ctypes calls"):
                         each = t["raw ctypes each call"]
                         why = (f" — the loop costs {fmt_t(loop / cnt)} per tensor, the each call "
@@ -599,7 +617,7 @@ def checklist(c, py, acc=None, sc=None, isa=None, mpi=None):
     summary += sm
 
     # 5. lists, a Python loop of calls, partials, the MPI all-reduce
-    for f in (lambda: check_lists(c), lambda: check_loops(py), lambda: check_partials(c),
+    for f in (lambda: check_lists(c), lambda: check_loops(py, c), lambda: check_partials(c),
               lambda: check_mpi(mpi)):
         o, sm = f()
         out += o
@@ -968,6 +986,19 @@ def lists_section(c, py):
                 lines.append(f"{op} {form}: projection.torch {f2(ratio(tuned, t[f'projection.torch {form}']), 2, '×')}"
                              f", the bare C call {f2(ratio(tuned, t[f'raw ctypes {form} call']), 2, '×')} "
                              f"(against {which})")
+        warn = []
+        for op in ops:
+            for form in ("list", "each"):
+                one = python_list_contended(c, L, op, form, L["seconds"][op].get(f"raw ctypes {form} call"))
+                if one:
+                    warn.append(f"{op} {form} {fmt_t(L['seconds'][op][f'raw ctypes {form} call'])} "
+                                f"here, {fmt_t(one)} on one thread in the C++ run")
+        if warn:
+            md.append("⚠ The list and each calls ran with more threads than the loops (whose "
+                      "1,000-element calls stay on the calling thread) on a contended machine: the "
+                      "bare C calls took " + "; ".join(warn) + ". A parallel region waits for the "
+                      "CPU another process holds.")
+            md.append("")
         md.append("Against tuned PyTorch (the faster of its loop and its `_foreach` version; above "
                   "1.00× the library is faster): " + "; ".join(lines) + ".")
         md.append("")
