@@ -13,12 +13,17 @@
 //   --rounds=R            measure everything R times, round-robin per n (default 1);
 //                         use this rather than --benchmark_repetitions, which would
 //                         run the repetitions of one benchmark back to back
+//   --extras=LIST         the sections of extras.cpp to run after the tables, of
+//                         16bit,partials,lists (default all; "none" for none)
+//   --gpt2_width=W        width of the GPT-2 list (768: GPT-2 small; smaller for a smoke run)
+//   --partials_n=N        n of the partials measurements (default min(1e7, max_n))
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <omp.h>
 #include <projection/projection.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,35 +35,10 @@
 
 #include "buffers.hpp"
 #include "common.hpp"
+#include "extras.hpp"
+#include "run_op.hpp"
 
 namespace pbench {
-
-// ------------------------------------------------------------ the library
-namespace {
-int pj_vp(const float *a, const float *b, std::size_t n, float *o) { return projection_vector_projection_f32(a, b, n, o); }
-int pj_vp(const double *a, const double *b, std::size_t n, double *o) { return projection_vector_projection_f64(a, b, n, o); }
-int pj_ob(const float *a, const float *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f32(a, b, n, 2.0, s, x, y); }
-int pj_ob(const double *a, const double *b, std::size_t n, int *s, double *x, double *y) { return projection_order_by_norm_f64(a, b, n, 2.0, s, x, y); }
-int pj_pos(const float *a, const float *b, std::size_t n, float *o) { return projection_project_out_smaller_f32(a, b, n, o); }
-int pj_pos(const double *a, const double *b, std::size_t n, double *o) { return projection_project_out_smaller_f64(a, b, n, o); }
-int pj_ea(const float *a, const float *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f32(a, b, n, x, y); }
-int pj_ea(const double *a, const double *b, std::size_t n, double *x, double *y) { return projection_equivalent_alpha_f64(a, b, n, x, y); }
-int pj_ag(const float *a, const float *b, std::size_t n, float *o) { return projection_alphaless_gradient_f32(a, b, n, o); }
-int pj_ag(const double *a, const double *b, std::size_t n, double *o) { return projection_alphaless_gradient_f64(a, b, n, o); }
-}  // namespace
-
-template <class T> Impl<T> projection_impl() {
-  return {"projection",
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_vp),
-          static_cast<int (*)(const T *, const T *, std::size_t, int *, double *, double *)>(pj_ob),
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_pos),
-          static_cast<int (*)(const T *, const T *, std::size_t, double *, double *)>(pj_ea),
-          static_cast<int (*)(const T *, const T *, std::size_t, T *)>(pj_ag),
-          true,
-          projection_set_num_threads};
-}
-template Impl<float> projection_impl<float>();
-template Impl<double> projection_impl<double>();
 
 // ------------------------------------------------------------ shared buffers
 namespace {
@@ -84,6 +64,14 @@ Buffers<T> &buffers(std::size_t n) {
   return *s;
 }
 
+}  // namespace
+
+void release_main_buffers() {
+  g_f32.reset();
+  g_f64.reset();
+}
+
+namespace {
 template <class T> const char *type_name();
 template <> const char *type_name<float>() { return "f32"; }
 template <> const char *type_name<double>() { return "f64"; }
@@ -92,115 +80,13 @@ template <class T>
 void bm_op(benchmark::State &st, Impl<T> impl, Op op, std::size_t n, int threads) {
   Buffers<T> &B = buffers<T>(n);
   impl.set_threads(threads);
-  int rc = 0, swapped = 0;
-  double x = 0, y = 0;
-  switch (op) {
-    case Op::vector_projection:
-      for (auto _ : st) {
-        rc |= impl.vector_projection(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Op::order_by_norm:
-      for (auto _ : st) {
-        rc |= impl.order_by_norm(B.a, B.b, n, &swapped, &x, &y);
-        benchmark::DoNotOptimize(swapped);
-        benchmark::DoNotOptimize(x);
-        benchmark::DoNotOptimize(y);
-      }
-      break;
-    case Op::project_out_smaller:
-      for (auto _ : st) {
-        rc |= impl.project_out_smaller(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Op::equivalent_alpha:
-      for (auto _ : st) {
-        rc |= impl.equivalent_alpha(B.a, B.b, n, &x, &y);
-        benchmark::DoNotOptimize(x);
-        benchmark::DoNotOptimize(y);
-      }
-      break;
-    case Op::alphaless_gradient:
-      for (auto _ : st) {
-        rc |= impl.alphaless_gradient(B.a, B.b, n, B.out);
-        benchmark::ClobberMemory();
-      }
-      break;
-  }
-  if (rc != 0) st.SkipWithError("the call did not return PROJECTION_OK");
-  st.SetBytesProcessed(std::int64_t(st.iterations()) * op_traffic(op) * std::int64_t(n) *
-                       std::int64_t(sizeof(T)));
-  st.counters["n"] = double(n);
+  run_op(st, impl, op, B, n);
   st.counters["threads"] = threads;
-}
-
-enum class Roof { read2, read1_write1, read2_write1, read2_dot, read1_write1_nt, read2_write1_nt };
-const char *roof_name(Roof r) {
-  switch (r) {
-    case Roof::read2: return "roofline_read2";
-    case Roof::read1_write1: return "roofline_read1_write1";
-    case Roof::read2_write1: return "roofline_read2_write1";
-    case Roof::read2_dot: return "roofline_read2@dot";
-    case Roof::read1_write1_nt: return "roofline_read1_write1@stream";
-    case Roof::read2_write1_nt: return "roofline_read2_write1@stream";
-  }
-  return "?";
 }
 
 template <class T>
 void bm_roof(benchmark::State &st, Roof kind, std::size_t n, int threads) {
-  Buffers<T> &B = buffers<T>(n);
-  int traffic = 0;
-  switch (kind) {
-    case Roof::read2:
-      traffic = 2;
-      for (auto _ : st) {
-        T s = roofline_read2(B.a, B.b, n, threads);
-        benchmark::DoNotOptimize(s);
-      }
-      break;
-    case Roof::read1_write1:
-      traffic = 2;
-      for (auto _ : st) {
-        roofline_read1_write1(B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_write1:
-      traffic = 3;
-      for (auto _ : st) {
-        roofline_read2_write1(B.a, B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_dot:
-      traffic = 2;
-      for (auto _ : st) {
-        double s = roofline_read2_dot(B.a, B.b, n, threads);
-        benchmark::DoNotOptimize(s);
-      }
-      break;
-    case Roof::read1_write1_nt:
-      traffic = 2;
-      for (auto _ : st) {
-        roofline_read1_write1_stream(B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-    case Roof::read2_write1_nt:
-      traffic = 3;
-      for (auto _ : st) {
-        roofline_read2_write1_stream(B.a, B.b, B.out, n, T(0.5), threads);
-        benchmark::ClobberMemory();
-      }
-      break;
-  }
-  st.SetBytesProcessed(std::int64_t(st.iterations()) * traffic * std::int64_t(n) *
-                       std::int64_t(sizeof(T)));
-  st.counters["n"] = double(n);
-  st.counters["threads"] = threads;
+  run_roof(st, kind, buffers<T>(n), n, threads);
 }
 
 // A pause between rounds: worker threads that spin after their last job (OpenBLAS's
@@ -273,12 +159,18 @@ int main(int argc, char **argv) {
   double max_n = 1e300, min_n = 0;
   int rounds = 1;
   std::vector<int> thread_counts;
+  std::string extras = "16bit,partials,lists";
+  int gpt2_width = 768;
+  double partials_n = 0;
   std::vector<char *> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--accuracy_out=", 15) == 0) accuracy_out = argv[i] + 15;
     else if (std::strncmp(argv[i], "--max_n=", 8) == 0) max_n = std::atof(argv[i] + 8);
     else if (std::strncmp(argv[i], "--min_n=", 8) == 0) min_n = std::atof(argv[i] + 8);
     else if (std::strncmp(argv[i], "--rounds=", 9) == 0) rounds = std::atoi(argv[i] + 9);
+    else if (std::strncmp(argv[i], "--extras=", 9) == 0) extras = argv[i] + 9;
+    else if (std::strncmp(argv[i], "--gpt2_width=", 13) == 0) gpt2_width = std::atoi(argv[i] + 13);
+    else if (std::strncmp(argv[i], "--partials_n=", 13) == 0) partials_n = std::atof(argv[i] + 13);
     else if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       for (char *p = argv[i] + 10; *p;) {
         char *end = nullptr;
@@ -320,6 +212,20 @@ int main(int argc, char **argv) {
   benchmark::AddCustomContext("rounds", std::to_string(rounds));
   pbench::register_type<float>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
   pbench::register_type<double>(sizes, thread_counts, rounds < 1 ? 1 : rounds);
+
+  pbench::ExtrasOptions x;
+  x.threads = thread_counts;
+  x.rounds = rounds < 1 ? 1 : rounds;
+  for (std::size_t n : sizes)
+    if (n >= 100'000) x.sizes16.push_back(n);
+  if (x.sizes16.empty() && !sizes.empty()) x.sizes16.push_back(sizes.back());
+  x.partials_n = static_cast<std::size_t>(partials_n > 0 ? partials_n : std::min(1e7, max_n));
+  x.gpt2_width = gpt2_width > 0 ? gpt2_width : 768;
+  const std::string xs = "," + extras + ",";
+  x.b16 = xs.find(",16bit,") != std::string::npos && !x.sizes16.empty();
+  x.partials = xs.find(",partials,") != std::string::npos;
+  x.lists = xs.find(",lists,") != std::string::npos;
+  pbench::register_extras(x);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,4 +1,4 @@
-// Deterministic, 64-byte aligned input buffers, shared by consecutive benchmarks of
+// Deterministic, 64-byte aligned input buffers (float, double, bf16, f16), shared by consecutive benchmarks of
 // the same size so that 512 MB buffers are filled once, not once per benchmark.
 #pragma once
 #include <cstddef>
@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include "half.hpp"
 
 namespace pbench {
 
@@ -69,11 +71,11 @@ struct Buffers {
     for (std::size_t i = 0; i < n; ++i) {
       if (kind == 0) {
         const double x = 2 * r.uniform() - 1;
-        a[i] = T(x);
-        b[i] = T(1.5 * (2 * r.uniform() - 1) + 0.25 * x);
+        a[i] = from_double<T>(x);
+        b[i] = from_double<T>(1.5 * (2 * r.uniform() - 1) + 0.25 * x);
       } else {
-        a[i] = T(r.uniform());
-        b[i] = T(2 * r.uniform());
+        a[i] = from_double<T>(r.uniform());
+        b[i] = from_double<T>(2 * r.uniform());
       }
     }
   }

@@ -7,7 +7,9 @@ Then the Python package itself (bindings/python, loaded against the same --lib),
 key "package" of the output: the per-call overhead at n = 1e3 of projection.torch against
 the tuned PyTorch functions and the buffer API (`import projection`, the ctypes layer of
 version 1.0); one alphaless_backward step over the 148 parameter tensors of GPT-2 small
-against a PyTorch loop doing the same; and a fresh output against out= at large n.
+against a PyTorch loop doing the same (and torch._foreach_*); a list of 2,000 tensors of
+1,000 elements: the list and each calls against Python loops of per-tensor calls and
+against PyTorch per tensor and multi-tensor; and a fresh output against out= at large n.
 --package-only skips the kernel comparison above; --no-package skips this.
 
 Then (key "distributed") the torch.distributed all-reduce of one partials struct
@@ -247,6 +249,163 @@ def interleaved(impls, min_time, repetitions):
     return {name: statistics.median(v) for name, v in samples.items()}, samples
 
 
+def list_bench(args, lib_path, PT, projection):
+    """A list of many small tensors (--list-count x --list-size, float32): the package's
+    list call (the list as one vector) and its each=True call, against Python loops of
+    per-tensor calls (projection.torch, and bare ctypes calls with precomputed arguments:
+    the floor of any per-tensor loop from Python), and against PyTorch written per tensor
+    and with its multi-tensor torch._foreach_* functions. The bare C list and each calls,
+    their pointer arrays built once, show the library's own cost apart from the package's
+    Python work per tensor."""
+    count, size = args.list_count, args.list_size
+    g = torch.Generator().manual_seed(3)
+    A = [torch.randn(size, generator=g) for _ in range(count)]
+    B = [1.5 * torch.randn(size, generator=g) + 0.25 * x for x in A]
+    O = [torch.zeros(size) for _ in range(count)]
+    lib = load_library(lib_path)
+    f_ag, f_ea = lib.projection_alphaless_gradient_f32, lib.projection_equivalent_alpha_f32
+    ptrs = [(x.data_ptr(), y.data_ptr(), o.data_ptr()) for x, y, o in zip(A, B, O)]
+    al, sc = ctypes.c_double(), ctypes.c_double()
+    pal, psc = ctypes.pointer(al), ctypes.pointer(sc)
+    # The C list and each calls with their arrays built once: the library's own cost.
+    P = ctypes.c_void_p * count
+    arr_a, arr_b, arr_o = (P(*[t[k] for t in ptrs]) for k in range(3))
+    arr_n = (ctypes.c_size_t * count)(*[size] * count)
+    alphas, scales = (ctypes.c_double * count)(), (ctypes.c_double * count)()
+    vp, sz_t, pd = ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_double)
+    raw = {}
+    for name, argt in (("alphaless_gradient_list", [vp, vp, vp, sz_t, vp]),
+                       ("alphaless_gradient_each", [vp, vp, vp, sz_t, vp]),
+                       ("equivalent_alpha_list", [vp, vp, vp, sz_t, pd, pd]),
+                       ("equivalent_alpha_each", [vp, vp, vp, sz_t, vp, vp])):
+        f = getattr(lib, f"projection_{name}_f32")
+        f.argtypes, f.restype = argt, ctypes.c_int
+        raw[name] = f
+
+    def dots(x, y):
+        x, y = x.view(-1), y.view(-1)
+        return torch.dot(x, x).item(), torch.dot(y, y).item(), torch.dot(x, y).item()
+
+    def coeff(nn_, mm, nm):  # (swapped, c): out = L + c S
+        sw = nn_ > mm
+        ss = mm if sw else nn_
+        return sw, 1.0 - (nm / ss if ss else 0.0)
+
+    # ---- each tensor its own operation
+    def loop_pt_ag():
+        for x, y, o in zip(A, B, O):
+            PT.alphaless_gradient(x, y, out=o)
+
+    def loop_raw_ag():
+        for pa, pb, po in ptrs:
+            f_ag(pa, pb, size, po)
+
+    def torch_loop_each_ag():
+        for x, y, o in zip(A, B, O):
+            sw, c = coeff(*dots(x, y))
+            torch.add(x, y, alpha=c, out=o) if sw else torch.add(y, x, alpha=c, out=o)
+
+    def torch_foreach_each_ag():
+        na, nb = torch._foreach_norm(A), torch._foreach_norm(B)
+        ab = [torch.dot(x, y).item() for x, y in zip(A, B)]
+        L, S, cs = [], [], []
+        for x, y, p, q, r in zip(A, B, na, nb, ab):
+            sw, c = coeff(p.item() ** 2, q.item() ** 2, r)
+            L.append(x if sw else y)
+            S.append(y if sw else x)
+            cs.append(c)
+        return torch._foreach_add(L, torch._foreach_mul(S, cs))
+
+    def loop_pt_ea():
+        for x, y in zip(A, B):
+            PT.calculate_equivalent_alpha_and_scaling_factor(x, y)
+
+    def loop_raw_ea():
+        for pa, pb, _ in ptrs:
+            f_ea(pa, pb, size, pal, psc)
+
+    def torch_loop_each_ea():
+        return [alpha_from(*dots(x, y)) for x, y in zip(A, B)]
+
+    def torch_foreach_each_ea():
+        na, nb = torch._foreach_norm(A), torch._foreach_norm(B)
+        return [alpha_from(p.item() ** 2, q.item() ** 2, torch.dot(x, y).item())
+                for x, y, p, q in zip(A, B, na, nb)]
+
+    # ---- the list as one vector
+    def list_sums_loop():
+        s = torch.stack([torch.stack([torch.dot(x, x), torch.dot(y, y), torch.dot(x, y)])
+                         for x, y in zip(A, B)]).double().sum(0)
+        return s.tolist()
+
+    def list_sums_foreach():
+        nn_ = torch.stack(torch._foreach_norm(A)).double().square().sum().item()
+        mm = torch.stack(torch._foreach_norm(B)).double().square().sum().item()
+        nm = torch.stack([torch.dot(x, y) for x, y in zip(A, B)]).double().sum().item()
+        return nn_, mm, nm
+
+    def torch_loop_list_ag():
+        sw, c = coeff(*list_sums_loop())
+        for x, y, o in zip(A, B, O):
+            torch.add(x, y, alpha=c, out=o) if sw else torch.add(y, x, alpha=c, out=o)
+
+    def torch_foreach_list_ag():
+        sw, c = coeff(*list_sums_foreach())
+        return torch._foreach_add(A, B, alpha=c) if sw else torch._foreach_add(B, A, alpha=c)
+
+    impls = {
+        "alphaless_gradient": {
+            "projection.torch list": lambda: PT.alphaless_gradient(A, B, out=O),
+            "projection.torch each": lambda: PT.alphaless_gradient(A, B, out=O, each=True),
+            "loop of projection.torch calls": loop_pt_ag,
+            "loop of raw ctypes calls": loop_raw_ag,
+            "raw ctypes list call": lambda: raw["alphaless_gradient_list"](
+                arr_a, arr_b, arr_n, count, arr_o),
+            "raw ctypes each call": lambda: raw["alphaless_gradient_each"](
+                arr_a, arr_b, arr_n, count, arr_o),
+            "torch loop, each": torch_loop_each_ag,
+            "torch._foreach, each": torch_foreach_each_ag,
+            "torch loop, list": torch_loop_list_ag,
+            "torch._foreach, list": torch_foreach_list_ag,
+        },
+        "equivalent_alpha": {
+            "projection.torch list": lambda: PT.calculate_equivalent_alpha_and_scaling_factor(A, B),
+            "projection.torch each":
+                lambda: PT.calculate_equivalent_alpha_and_scaling_factor(A, B, each=True),
+            "loop of projection.torch calls": loop_pt_ea,
+            "loop of raw ctypes calls": loop_raw_ea,
+            "raw ctypes list call": lambda: raw["equivalent_alpha_list"](
+                arr_a, arr_b, arr_n, count, pal, psc),
+            "raw ctypes each call": lambda: raw["equivalent_alpha_each"](
+                arr_a, arr_b, arr_n, count, alphas, scales),
+            "torch loop, each": torch_loop_each_ea,
+            "torch._foreach, each": torch_foreach_each_ea,
+            "torch loop, list": lambda: alpha_from(*list_sums_loop()),
+            "torch._foreach, list": lambda: alpha_from(*list_sums_foreach()),
+        },
+    }
+    # The library's list and each results against the per-tensor loop and PyTorch's.
+    loop_pt_ag()
+    want = [o.clone() for o in O]
+    PT.alphaless_gradient(A, B, out=O, each=True)
+    each_same = all(torch.equal(o, w) for o, w in zip(O, want))
+    each_alpha = PT.calculate_equivalent_alpha_and_scaling_factor(A, B, each=True)[0]
+    ref_each = torch.tensor([alpha_from(*(float(v) for v in (
+        torch.dot(x.double(), x.double()), torch.dot(y.double(), y.double()),
+        torch.dot(x.double(), y.double()))))[0] for x, y in zip(A, B)], dtype=torch.float64)
+    ok = each_same and bool(torch.allclose(each_alpha.double(), ref_each, rtol=1e-6, atol=0))
+    ok = ok and raw["equivalent_alpha_each"](arr_a, arr_b, arr_n, count, alphas, scales) == 0
+    ok = ok and all(abs(x - float(y)) <= 1e-9 * abs(float(y)) for x, y in zip(alphas, ref_each))
+    res = {"count": count, "size": size, "threads": args.threads, "library_ok": ok,
+           "seconds": {}, "samples": {}}
+    for op, fs in impls.items():
+        med, samples = interleaved(fs, args.min_time, args.repetitions)
+        res["seconds"][op], res["samples"][op] = med, samples
+        print(f"package list of {count} x {size}, {op}: " + ", ".join(
+            f"{k} {v * 1e6:.0f} us" for k, v in med.items()), flush=True)
+    return res
+
+
 def import_package(lib_path):
     """The package of this checkout (bindings/python), loading the library at lib_path."""
     os.environ["PROJECTION_LIBRARY"] = os.path.abspath(lib_path)
@@ -347,6 +506,25 @@ def package_bench(args, lib_path):
         scale = c_noise + c_model
         return c_noise / scale, scale
 
+    def pytorch_foreach():
+        """The same with PyTorch's multi-tensor functions, as a user who knows them writes
+        it: the squared norms from torch._foreach_norm (float32), a·b from torch.dot per
+        tensor (there is no foreach dot), added in float64; then torch._foreach_add for
+        L + c S, which returns new tensors, set as every .grad."""
+        nn_ = torch.stack(torch._foreach_norm(gn)).double().square().sum().item()
+        mm = torch.stack(torch._foreach_norm(gm)).double().square().sum().item()
+        nm = torch.stack([torch.dot(x.view(-1), y.view(-1)) for x, y in zip(gn, gm)]).double().sum().item()
+        swapped = nn_ > mm
+        ss = mm if swapped else nn_
+        k = nm / ss if ss else 0.0
+        c_noise, c_model = (1.0, 1.0 - k) if swapped else (1.0 - k, 1.0)
+        grads = (torch._foreach_add(gn, gm, alpha=c_model) if swapped else
+                 torch._foreach_add(gm, gn, alpha=c_noise))
+        for p, g_ in zip(params, grads):
+            p.grad = g_
+        scale = c_noise + c_model
+        return c_noise / scale, scale
+
     # Both against a float64 reference before timing (the PyTorch loop sums float32 in
     # float32, so it is the less accurate of the two at this size).
     sums = [0.0, 0.0, 0.0]
@@ -375,19 +553,31 @@ def package_bench(args, lib_path):
     al2, _ = pytorch_loop()
     err_loop = {"alpha": abs(al2 - ref_alpha) / abs(ref_alpha), "grad": grad_error()}
     step_ok = step_ok and err_lib["alpha"] <= 1e-9 and err_lib["grad"] <= 1e-6
+    al3, _ = pytorch_foreach()
+    err_foreach = {"alpha": abs(al3 - ref_alpha) / abs(ref_alpha), "grad": grad_error()}
     reps = max(3, args.repetitions)
-    med, samples = interleaved({"projection.torch": library_step, "torch loop": pytorch_loop},
+    grads = [p.grad for p in params]  # the library and the loop write into these
+    def restore():  # the foreach variant replaced every .grad; give them back
+        for p, g_ in zip(params, grads):
+            p.grad = g_
+    restore()
+    med, samples = interleaved({"projection.torch": library_step, "torch loop": pytorch_loop,
+                                "torch._foreach": lambda: (pytorch_foreach(), restore())},
                                args.min_time, reps)
     out["alphaless_backward"] = {"tensors": len(shapes), "elements": count,
                                  "path": "library" if projection.has("list") else "pytorch",
                                  "seconds": med, "samples": samples, "library_ok": bool(step_ok),
-                                 "error": {"projection.torch": err_lib, "torch loop": err_loop}}
+                                 "error": {"projection.torch": err_lib, "torch loop": err_loop,
+                                           "torch._foreach": err_foreach}}
     print(f"package alphaless step, {len(shapes)} tensors, {count} elements: " + ", ".join(
         f"{k} {v * 1e3:.1f} ms" for k, v in med.items())
         + f" (library path: {projection.has('list')}; relative error of alpha, .grad vs "
           f"float64: library {err_lib['alpha']:.1e}, {err_lib['grad']:.1e}; "
           f"PyTorch loop {err_loop['alpha']:.1e}, {err_loop['grad']:.1e})", flush=True)
-    del params, gn, gm
+    del params, gn, gm, grads
+
+    # ---- a list of many small tensors: one list call, each, and Python loops
+    out["lists"] = list_bench(args, lib_path, PT, projection)
 
     # ---- a new output costs its page faults: fresh against out= at large n
     n = int(float(args.fresh_n))
@@ -530,6 +720,8 @@ def main():
     ap.add_argument("--distributed-iterations", type=int, default=1000)
     ap.add_argument("--distributed-only", action="store_true",
                     help="only the torch.distributed all-reduce")
+    ap.add_argument("--list-count", type=int, default=2000, help="tensors of the small-tensor list")
+    ap.add_argument("--list-size", type=int, default=1000, help="elements of each")
     args = ap.parse_args()
     if args.package_only or args.distributed_only:
         args.sizes = ""
