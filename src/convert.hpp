@@ -44,13 +44,11 @@ inline double widen(f16 x) {
 // significant bits gives the correctly rounded value of z: one rounding.
 inline std::uint32_t float_bits_to_odd(double z) {
   const float f = static_cast<float>(z);
-  std::uint32_t u = bits_of(f);
   const double back = f;
-  if (back != z) {
-    if (std::fabs(back) > std::fabs(z)) --u;  // went away from zero: step back
-    u |= 1;
-  }
-  return u;
+  // Without branches (their outcome is a coin flip for real data): one step
+  // back toward zero where rounding went away from zero, then the sticky bit.
+  const std::uint32_t away = std::fabs(back) > std::fabs(z), inexact = back != z;
+  return (bits_of(f) - away) | inexact;
 }
 inline std::uint16_t bf16_bits_from_odd(std::uint32_t u) {
   return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16);

@@ -100,7 +100,7 @@ void ExactSum::add(const ExactSum& o) {
   if (adds_ >= kCarryEvery) carry();
 }
 
-void ExactSum::carry() {
+void ExactSum::carry() const {
   adds_ = 0;
   if (lo_ > hi_) return;
   for (int i = lo_; i < hi_; ++i) {
@@ -131,31 +131,31 @@ void ExactSum::carry() {
 bool ExactSum::is_zero() const { return sign() == 0; }
 
 int ExactSum::sign() const {
-  ExactSum c = *this;
-  c.carry();
-  if (c.lo_ > c.hi_) return 0;
-  return c.d_[c.hi_] < 0 ? -1 : 1;
+  carry();
+  if (lo_ > hi_) return 0;
+  return d_[hi_] < 0 ? -1 : 1;
+}
+
+ExactSum ExactSum::negated() const {
+  ExactSum r;
+  r.lo_ = lo_, r.hi_ = hi_, r.adds_ = adds_;
+  for (int i = lo_; i <= hi_; ++i) r.d_[i] = -d_[i];
+  return r;
 }
 
 int compare(const ExactSum& x, const ExactSum& y) {
-  ExactSum diff = x;
-  if (y.lo_ <= y.hi_) {
-    diff.touch(y.lo_, y.hi_);
-    for (int i = y.lo_; i <= y.hi_; ++i) diff.d_[i] -= y.d_[i];
-    diff.adds_ += y.adds_ + 1;
-  }
+  ExactSum diff = y.negated();
+  diff.add(x);
   return diff.sign();
 }
 
 Wide ExactSum::round() const {
-  ExactSum c = *this;
+  carry();
+  if (lo_ > hi_) return {};
+  const bool negative = d_[hi_] < 0;
+  const ExactSum neg = negative ? negated() : ExactSum{};
+  const ExactSum& c = negative ? neg : *this;
   c.carry();
-  if (c.lo_ > c.hi_) return {};
-  const bool negative = c.d_[c.hi_] < 0;
-  if (negative) {
-    for (int i = c.lo_; i <= c.hi_; ++i) c.d_[i] = -c.d_[i];
-    c.carry();
-  }
   // The magnitude's top 96 bits, left-aligned into 64 bits plus a sticky bit.
   int hi = c.hi_;
   if (c.d_[hi] == 0) --hi;  // a zero top digit only keeps the one below positive
@@ -179,7 +179,7 @@ Wide ExactSum::round() const {
 }
 
 void ExactSum::store(std::uint32_t (&out)[kDigits]) const {
-  ExactSum c = *this;
+  const ExactSum& c = *this;
   c.carry();
   std::int64_t fill = 0;
   for (int i = 0; i < kDigits; ++i) {

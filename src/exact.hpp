@@ -77,12 +77,15 @@ class ExactSum {
   void load(const std::uint32_t (&in)[kDigits]);
 
  private:
-  void carry();                             // into canonical form over the touched digits
+  // Canonical form over the touched digits, in place (the value is unchanged,
+  // hence const); reading a sum carries it first.
+  void carry() const;
   void touch(int lo, int hi);               // widens [lo_, hi_] to [lo, hi], zeroing new digits
+  ExactSum negated() const;                 // copies only the touched digits
 
-  std::int64_t d_[kDigits];                 // only [lo_, hi_] is meaningful
-  int lo_ = kDigits, hi_ = -1;              // touched digits; empty means zero
-  std::uint32_t adds_ = 0;                  // additions since the last carry
+  mutable std::int64_t d_[kDigits];         // only [lo_, hi_] is meaningful
+  mutable int lo_ = kDigits, hi_ = -1;      // touched digits; empty means zero
+  mutable std::uint32_t adds_ = 0;          // additions since the last carry
 };
 
 }  // namespace projection::detail

@@ -172,6 +172,24 @@ struct V<arch_avx512> : XsimdV<xsimd::avx512bw, 8, 32> {
   static D load(const f16* p) {
     return _mm512_cvtps_pd(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
   }
+  // Lanes [lo, hi) of the register at p, the others zero; the masked-off
+  // elements are not read (p may point before or past the data).
+  static __mmask8 part(std::size_t lo, std::size_t hi) {
+    return static_cast<__mmask8>((0xffu >> (8 - hi)) & (0xffu << lo));
+  }
+  static D load_part(const double* p, std::size_t lo, std::size_t hi) {
+    return _mm512_maskz_loadu_pd(part(lo, hi), p);
+  }
+  static D load_part(const float* p, std::size_t lo, std::size_t hi) {
+    return _mm512_cvtps_pd(_mm256_maskz_loadu_ps(part(lo, hi), p));
+  }
+  static D load_part(const bf16* p, std::size_t lo, std::size_t hi) {
+    const __m128i h = _mm_maskz_loadu_epi16(part(lo, hi), p);
+    return _mm512_cvtps_pd(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+  }
+  static D load_part(const f16* p, std::size_t lo, std::size_t hi) {
+    return _mm512_cvtps_pd(_mm256_cvtph_ps(_mm_maskz_loadu_epi16(part(lo, hi), p)));
+  }
   static D madd(D x, D y, D acc) { return _mm512_fmadd_pd(x, y, acc); }
   static F maddf(F x, F y, F acc) { return _mm512_fmadd_ps(x, y, acc); }
   static void store(float* p, D v) { _mm256_storeu_ps(p, _mm512_cvtpd_ps(v)); }
@@ -409,23 +427,29 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
   const std::size_t groups = (m - head) / kLanes, tail = (m - head) % kLanes;
   const T* const body_a = a + head;
   const T* const body_b = b + head;
+  // Partial groups: read in part where the instruction set can (masked loads),
+  // else copied into zero-padded groups; either way the missing lanes add 0 * 0.
+  constexpr bool kParts = requires { v::load_part(a, 0, 1); };
   alignas(64) T ha[kLanes], hb[kLanes], ta[kLanes], tb[kLanes];
-  if (head) pad_group(ha, lane0, a, head), pad_group(hb, lane0, b, head);
-  if (tail) {
-    pad_group(ta, 0, body_a + groups * kLanes, tail);
-    pad_group(tb, 0, body_b + groups * kLanes, tail);
+  if constexpr (!kParts) {
+    if (head) pad_group(ha, lane0, a, head), pad_group(hb, lane0, b, head);
+    if (tail) {
+      pad_group(ta, 0, body_a + groups * kLanes, tail);
+      pad_group(tb, 0, body_b + groups * kLanes, tail);
+    }
   }
+  // The group that holds the head starts lane0 elements before a (never read there).
+  const T* const head_a = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(a) - lane0 * sizeof(T));
+  const T* const head_b = reinterpret_cast<const T*>(reinterpret_cast<std::uintptr_t>(b) - lane0 * sizeof(T));
   // The groups in order: the padded head, the body, the padded tail. With more
   // than one pass, they go in chunks that stay in the L1 cache between passes.
-  const std::size_t total = groups + (head ? 1 : 0) + (tail ? 1 : 0);
+  const std::size_t first = head ? 1 : 0, total = groups + first + (tail ? 1 : 0);
   constexpr std::size_t kChunk = L == kLanes ? ~std::size_t{0} : 64;
-  auto group = [&](std::size_t q, const T*& pa, const T*& pb) {
-    if (head && q == 0) pa = ha, pb = hb;
-    else if (tail && q + 1 == total) pa = ta, pb = tb;
-    else pa = body_a + (q - (head ? 1 : 0)) * kLanes, pb = body_b + (q - (head ? 1 : 0)) * kLanes;
-  };
   for (std::size_t q0 = 0; q0 < total || (q0 == 0 && Fresh); q0 += kChunk) {
     const std::size_t q1 = total - q0 < kChunk ? total : q0 + kChunk;
+    // The body groups of this chunk: [g0, g1).
+    const std::size_t g0 = q0 > first ? q0 - first : 0;
+    const std::size_t g1 = q1 - first < groups ? q1 - first : groups;
     for (std::size_t off = 0; off < kLanes; off += L) {
       D saa[R], sbb[R], sab[R];
       for (std::size_t r = 0; r < R; ++r) {
@@ -437,15 +461,37 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
           if constexpr (kAB) sab[r] = v::load(st.ab + off + r * W);
         }
       }
-      for (std::size_t q = q0; q < q1; ++q) {
-        const T *pa, *pb;
-        group(q, pa, pb);
+      auto step = [&](const T* pa, const T* pb) {
         for (std::size_t r = 0; r < R; ++r) {
           const D x = v::load(pa + off + r * W), y = v::load(pb + off + r * W);
           if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
           sbb[r] = v::madd(y, y, sbb[r]);
           if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
         }
+      };
+      // Lanes [lo, hi) of the group at pa, pb.
+      auto step_part = [&](const T* pa, const T* pb, std::size_t lo, std::size_t hi) {
+        for (std::size_t r = 0; r < R; ++r) {
+          const std::size_t l0 = off + r * W;
+          const std::size_t rlo = lo > l0 ? (lo - l0 < W ? lo - l0 : W) : 0;
+          const std::size_t rhi = hi > l0 ? (hi - l0 < W ? hi - l0 : W) : 0;
+          D x = v::zero(), y = v::zero();
+          if constexpr (kParts) {
+            if (rlo < rhi) x = v::load_part(pa + l0, rlo, rhi), y = v::load_part(pb + l0, rlo, rhi);
+          }
+          if constexpr (kAA) saa[r] = v::madd(x, x, saa[r]);
+          sbb[r] = v::madd(y, y, sbb[r]);
+          if constexpr (kAB) sab[r] = v::madd(x, y, sab[r]);
+        }
+      };
+      if (head && q0 == 0) {
+        if constexpr (kParts) step_part(head_a, head_b, lane0, lane0 + head);
+        else step(ha, hb);
+      }
+      for (std::size_t g = g0; g < g1; ++g) step(body_a + g * kLanes, body_b + g * kLanes);
+      if (tail && q1 == total) {
+        if constexpr (kParts) step_part(body_a + groups * kLanes, body_b + groups * kLanes, 0, tail);
+        else step(ta, tb);
       }
       for (std::size_t r = 0; r < R; ++r) {
         if constexpr (kAA) v::store_lanes(st.aa + off + r * W, saa[r]);

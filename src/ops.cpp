@@ -101,44 +101,38 @@ bool list_overlap_pairwise(const List<T>& l, T* const* out) {
   return false;
 }
 
-// The same, in O(count log count): the spans sorted by start; identical spans
-// form a group, which may hold an output only together with inputs of the same
-// segment; then no output group may meet another group.
+// The same, in O(count log count). The output spans, sorted by start, must be
+// disjoint: each from the next. Then every input span meets at most the
+// outputs of one run of that order, found by binary search: none, or exactly
+// its own segment's output, the very same bytes.
 struct Tagged {
   Span s;
   std::size_t seg;
-  bool is_out;
 };
 
 template <class T>
 bool list_overlap_sorted(const List<T>& l, T* const* out, void* area) {
-  auto* v = static_cast<Tagged*>(area);
+  auto* o = static_cast<Tagged*>(area);
   std::size_t m = 0;
+  for (std::size_t i = 0; i < l.count; ++i)
+    if (l.n[i]) o[m++] = {span_of(out[i], l.n[i] * sizeof(T)), i};
+  std::sort(o, o + m, [](const Tagged& x, const Tagged& y) { return x.s.lo < y.s.lo; });
+  for (std::size_t k = 1; k < m; ++k)
+    if (o[k].s.lo < o[k - 1].s.hi) return true;
+  auto* ends = reinterpret_cast<std::uintptr_t*>(o + m);  // the sorted ends, for the search
+  for (std::size_t k = 0; k < m; ++k) ends[k] = o[k].s.hi;
   for (std::size_t i = 0; i < l.count; ++i) {
     if (l.n[i] == 0) continue;
-    const std::size_t bytes = l.n[i] * sizeof(T);
-    v[m++] = {span_of(l.a[i], bytes), i, false};
-    v[m++] = {span_of(l.b[i], bytes), i, false};
-    v[m++] = {span_of(out[i], bytes), i, true};
-  }
-  std::sort(v, v + m, [](const Tagged& x, const Tagged& y) {
-    return x.s.lo != y.s.lo ? x.s.lo < y.s.lo : x.s.hi < y.s.hi;
-  });
-  std::uintptr_t end_all = 0, end_out = 0;  // furthest end of the groups before
-  for (std::size_t g = 0; g < m;) {
-    std::size_t h = g;
-    bool has_out = false, one_segment = true;
-    int outs = 0;
-    for (; h < m && v[h].s.lo == v[g].s.lo && v[h].s.hi == v[g].s.hi; ++h) {
-      has_out |= v[h].is_out;
-      outs += v[h].is_out;
-      one_segment &= v[h].seg == v[g].seg;
+    for (const void* in : {static_cast<const void*>(l.a[i]), static_cast<const void*>(l.b[i])}) {
+      if (in == out[i]) continue;  // its own output, which meets no other one
+      const Span s = span_of(in, l.n[i] * sizeof(T));
+      // The first output ending after the input starts, without branches.
+      const std::uintptr_t* base = ends;
+      for (std::size_t len = m; len > 1; len -= len / 2)
+        base = base[len / 2 - 1] <= s.lo ? base + len / 2 : base;
+      const std::size_t k = static_cast<std::size_t>(base - ends) + (m && *base <= s.lo ? 1 : 0);
+      if (k < m && o[k].s.lo < s.hi) return true;  // meets an output that is not its own in place
     }
-    if (has_out && (!one_segment || outs > 1)) return true;
-    if (v[g].s.lo < end_out || (has_out && v[g].s.lo < end_all)) return true;
-    end_all = std::max(end_all, v[g].s.hi);
-    if (has_out) end_out = std::max(end_out, v[g].s.hi);
-    g = h;
   }
   return false;
 }
@@ -148,7 +142,7 @@ constexpr std::size_t kPairwiseMax = 64;
 template <class T>
 projection_status check_list_overlap(const List<T>& l, T* const* out) {
   if (l.count <= kPairwiseMax) return list_overlap_pairwise(l, out) ? PROJECTION_ERR_OVERLAP : PROJECTION_OK;
-  void* area = scratch(3 * l.count * sizeof(Tagged));
+  void* area = scratch(l.count * (sizeof(Tagged) + sizeof(std::uintptr_t)));
   const bool bad = area ? list_overlap_sorted(l, out, area) : list_overlap_pairwise(l, out);
   return bad ? PROJECTION_ERR_OVERLAP : PROJECTION_OK;
 }
