@@ -50,10 +50,12 @@ inline std::uint32_t float_bits_to_odd(double z) {
   const std::uint32_t away = std::fabs(back) > std::fabs(z), inexact = back != z;
   return (bits_of(f) - away) | inexact;
 }
-inline std::uint16_t bf16_bits_from_odd(std::uint32_t u) {
+// A float's bits rounded to the 16-bit types, to nearest even. Applied to a
+// double rounded to odd (above), this is one rounding of the double.
+inline std::uint16_t bf16_from_float_bits(std::uint32_t u) {
   return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1)) >> 16);
 }
-inline std::uint16_t f16_bits_from_odd(std::uint32_t u) {
+inline std::uint16_t f16_from_float_bits(std::uint32_t u) {
   const std::uint32_t sign = (u >> 16) & 0x8000u, mag = u & 0x7fffffffu;
   std::uint32_t h;
   if (mag >= 0x47800000u) {           // >= 2^16: beyond the range
@@ -69,8 +71,8 @@ inline std::uint16_t f16_bits_from_odd(std::uint32_t u) {
 
 inline void narrow(double z, double* p) { *p = z; }
 inline void narrow(double z, float* p) { *p = static_cast<float>(z); }
-inline void narrow(double z, bf16* p) { p->bits = bf16_bits_from_odd(float_bits_to_odd(z)); }
-inline void narrow(double z, f16* p) { p->bits = f16_bits_from_odd(float_bits_to_odd(z)); }
+inline void narrow(double z, bf16* p) { p->bits = bf16_from_float_bits(float_bits_to_odd(z)); }
+inline void narrow(double z, f16* p) { p->bits = f16_from_float_bits(float_bits_to_odd(z)); }
 
 }  // namespace
 }  // namespace projection::detail

@@ -42,9 +42,9 @@ Coeffs output_coeffs(Wide c, std::size_t n) {
   k.stream = n * sizeof(T) >= kStreamBytes;
   if (c.is_zero() || (c.e >= -1022 && c.e <= 1023)) {
     k.c = c.to_double();
-    // Float data with a normal float coefficient computes in float: the fused
-    // rounding keeps the error within the output's own.
-    k.narrow = std::is_same_v<T, float> &&
+    // Float and 16-bit data with a normal float coefficient may compute in float
+    // (kernels_impl.hpp says where and why that is exact enough).
+    k.narrow = !std::is_same_v<T, double> &&
                (c.is_zero() || (c.e >= -126 && std::fabs(k.c) <= FLT_MAX));
     return k;
   }

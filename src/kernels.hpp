@@ -63,7 +63,7 @@ struct Coeffs {
   double c;
   double qy = 1, qy2 = 1;
   bool stream = false;  // non-temporal stores: the output will not be re-read soon
-  bool narrow = false;  // float data, c within float range: compute in float (FMA only)
+  bool narrow = false;  // c within float's normal range: float and 16-bit data may compute in float
 };
 
 template <class T>

@@ -13,6 +13,7 @@
 // registers: SSE2 and NEON hold 8 or 16 lanes, AVX2 16, AVX-512 all 32.
 #pragma once
 
+#include <cfloat>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -124,6 +125,22 @@ struct V<arch_generic> {
   static void store(T* p, D v) {
     for (std::size_t i = 0; i < W; ++i) narrow(v[i], p + i);
   }
+  template <class T>
+  static F loadf(const T* p) {
+#if defined(__GNUC__)
+    return F::from(typename F::raw{float(widen(p[0])), float(widen(p[1])), float(widen(p[2])), float(widen(p[3]))});
+#else
+    F r;
+    for (std::size_t i = 0; i < F::size; ++i) r.v[i] = static_cast<float>(widen(p[i]));
+    return r;
+#endif
+  }
+  static void storef(bf16* p, F v) {
+    for (std::size_t i = 0; i < F::size; ++i) p[i].bits = bf16_from_float_bits(bits_of(v[i]));
+  }
+  static void storef(f16* p, F v) {
+    for (std::size_t i = 0; i < F::size; ++i) p[i].bits = f16_from_float_bits(bits_of(v[i]));
+  }
   static D madd(D x, D y, D acc) { return acc + x * y; }
   static D abs(D v) { return lanewise(v, v, [](double x, double) { return std::fabs(x); }); }
   static D max(D x, D y) { return lanewise(x, y, [](double a, double b) { return a < b ? b : a; }); }
@@ -214,6 +231,24 @@ struct V<arch_avx512> : XsimdV<xsimd::avx512bw, 8, 32> {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p),
                      _mm256_cvtps_ph(_mm256_castsi256_ps(odd_bits(v)), _MM_FROUND_TO_NEAREST_INT));
   }
+  static F loadf(const bf16* p) {
+    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+  }
+  static F loadf(const f16* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static void storef(bf16* p, F v) {
+    const __m512i u = _mm512_castps_si512(v);
+    const __m512i r = _mm512_srli_epi32(
+        _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7fff)),
+                         _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))),
+        16);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
+  }
+  static void storef(f16* p, F v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
 };
 #endif
 
@@ -265,6 +300,23 @@ struct V<arch_avx2> : XsimdV<xsimd::fma3<xsimd::avx2>, 4, 16> {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(p),
                      _mm_cvtps_ph(_mm_castsi128_ps(odd_bits(v)), _MM_FROUND_TO_NEAREST_INT));
   }
+  static F loadf(const bf16* p) {
+    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  }
+  static F loadf(const f16* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static void storef(bf16* p, F v) {
+    const __m256i u = _mm256_castps_si256(v);
+    const __m256i r = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(u, _mm256_set1_epi32(0x7fff)),
+                         _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))),
+        16);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  }
+  static void storef(f16* p, F v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
 };
 #endif
 
@@ -285,12 +337,10 @@ struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
     std::memcpy(&two, p, sizeof two);
     return _mm_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), _mm_cvtsi32_si128(two))));
   }
-  // Two f16 to double without branches: normal values rebiased, Inf and NaN to
-  // the float exponent 255, subnormals (and zero) as integer * 2^-24.
-  static D load(const f16* p) {
-    std::int32_t two;
-    std::memcpy(&two, p, sizeof two);
-    const __m128i u = _mm_unpacklo_epi16(_mm_cvtsi32_si128(two), _mm_setzero_si128());
+  // f16 (in the low halves of 32-bit lanes) to float, without branches: normal
+  // values rebiased, Inf and NaN to the exponent 255, subnormals (and zero) as
+  // integer * 2^-24.
+  static __m128 f16_to_ps(__m128i u) {
     const __m128i em = _mm_and_si128(u, _mm_set1_epi32(0x7fff));
     const __m128i sign = _mm_slli_epi32(_mm_xor_si128(u, em), 16);
     const __m128i special = _mm_cmpgt_epi32(em, _mm_set1_epi32(0x7bff));
@@ -299,8 +349,16 @@ struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
     const __m128i small = _mm_castps_si128(_mm_mul_ps(_mm_cvtepi32_ps(em), _mm_set1_ps(0x1p-24f)));
     const __m128i is_small = _mm_cmplt_epi32(em, _mm_set1_epi32(0x0400));
     const __m128i mag = _mm_or_si128(_mm_and_si128(is_small, small), _mm_andnot_si128(is_small, normal));
-    return _mm_cvtps_pd(_mm_castsi128_ps(_mm_or_si128(mag, sign)));
+    return _mm_castsi128_ps(_mm_or_si128(mag, sign));
   }
+  static D load(const f16* p) {
+    std::int32_t two;
+    std::memcpy(&two, p, sizeof two);
+    return _mm_cvtps_pd(f16_to_ps(_mm_unpacklo_epi16(_mm_cvtsi32_si128(two), _mm_setzero_si128())));
+  }
+  static __m128i load4x16(const void* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
+  static F loadf(const bf16* p) { return _mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), load4x16(p))); }
+  static F loadf(const f16* p) { return f16_to_ps(_mm_unpacklo_epi16(load4x16(p), _mm_setzero_si128())); }
   // Round to odd, then to the 16-bit type, in SSE2 integer code (two values).
   static __m128i odd_bits(D v) {
     const __m128 f = _mm_cvtpd_ps(v);
@@ -315,14 +373,19 @@ struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
     const std::int32_t two = _mm_cvtsi128_si32(_mm_shufflelo_epi16(r, 0x08));
     std::memcpy(p, &two, sizeof two);
   }
-  static void store(bf16* p, D v) {
-    const __m128i u = odd_bits(v);
-    store2x16(p, _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(u, _mm_set1_epi32(0x7fff)),
-                                              _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1))),
-                                16));
+  static void store4x16(void* p, __m128i r) {  // the low 16 bits of the four 32-bit lanes
+    const __m128i biased = _mm_sub_epi32(r, _mm_set1_epi32(0x8000));  // into int16's range
+    const __m128i packed = _mm_xor_si128(_mm_packs_epi32(biased, biased), _mm_set1_epi16(-0x8000));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), packed);
   }
-  static void store(f16* p, D v) {
-    const __m128i u = odd_bits(v);
+  // Float bits to the 16-bit types, to nearest even (of a float rounded to odd
+  // from double, this is one rounding of the double).
+  static __m128i bf16_bits(__m128i u) {
+    return _mm_srli_epi32(_mm_add_epi32(_mm_add_epi32(u, _mm_set1_epi32(0x7fff)),
+                                        _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(1))),
+                          16);
+  }
+  static __m128i f16_bits(__m128i u) {
     const __m128i mag = _mm_and_si128(u, _mm_set1_epi32(0x7fffffff));
     const __m128i sign = _mm_and_si128(_mm_srli_epi32(u, 16), _mm_set1_epi32(0x8000));
     const __m128i r = _mm_sub_epi32(mag, _mm_set1_epi32(0x38000000));
@@ -334,8 +397,12 @@ struct V<arch_sse2> : XsimdV<xsimd::sse2, 2, 8> {
     const __m128i is_big = _mm_cmpgt_epi32(mag, _mm_set1_epi32(0x477fffff));
     __m128i h = _mm_or_si128(_mm_and_si128(is_small, small), _mm_andnot_si128(is_small, normal));
     h = _mm_or_si128(_mm_and_si128(is_big, _mm_set1_epi32(0x7c00)), _mm_andnot_si128(is_big, h));
-    store2x16(p, _mm_or_si128(h, sign));
+    return _mm_or_si128(h, sign);
   }
+  static void store(bf16* p, D v) { store2x16(p, bf16_bits(odd_bits(v))); }
+  static void store(f16* p, D v) { store2x16(p, f16_bits(odd_bits(v))); }
+  static void storef(bf16* p, F v) { store4x16(p, bf16_bits(_mm_castps_si128(v))); }
+  static void storef(f16* p, F v) { store4x16(p, f16_bits(_mm_castps_si128(v))); }
   static D madd(D x, D y, D acc) { return acc + x * y; }
   static void store(float* p, D v) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_castps_si128(_mm_cvtpd_ps(v)));
@@ -382,6 +449,24 @@ struct V<arch_neon64> : XsimdV<xsimd::neon64, 2, 16> {
     const float32x2_t f = vcvtx_f32_f64(v);
     store2x16(p, vreinterpret_u16_f16(vcvt_f16_f32(vcombine_f32(f, f))));
   }
+  static uint16x4_t load4x16(const void* p) {
+    std::uint64_t four;
+    std::memcpy(&four, p, sizeof four);
+    return vcreate_u16(four);
+  }
+  static void store4x16(void* p, uint16x4_t h) {
+    const std::uint64_t four = vget_lane_u64(vreinterpret_u64_u16(h), 0);
+    std::memcpy(p, &four, sizeof four);
+  }
+  static F loadf(const bf16* p) { return vreinterpretq_f32_u32(vshll_n_u16(load4x16(p), 16)); }
+  static F loadf(const f16* p) { return vcvt_f32_f16(vreinterpret_f16_u16(load4x16(p))); }
+  static void storef(bf16* p, F v) {
+    const uint32x4_t u = vreinterpretq_u32_f32(v);
+    const uint32x4_t r = vshrq_n_u32(vaddq_u32(vaddq_u32(u, vdupq_n_u32(0x7fff)),
+                                                vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1))), 16);
+    store4x16(p, vmovn_u32(r));
+  }
+  static void storef(f16* p, F v) { store4x16(p, vreinterpret_u16_f16(vcvt_f16_f32(v))); }
 };
 #endif
 
@@ -613,7 +698,14 @@ inline void elementwise(std::size_t n, T* out, bool stream, Body body, TailBody 
 //   kNarrowPlain  x + c*y in float, two roundings (float data, c within float
 //           range, no fused multiply-add); a result that overflows is redone in
 //           double, where x + c*y may still be finite
-enum class How { kFused, kPlain, kSplit, kNarrow, kNarrowPlain };
+//   kHalfFloat  16-bit data, c within float's normal range: t = c*y and z = x + t
+//           in float, rounded once to the 16-bit type, where |t| <= R |z| and |z|
+//           is at most the type's largest value: float's error, about
+//           2^-24 (2|t| + |z|), is then at most half of the type's half ulp
+//           (R = 2^13 for bf16's 8 bits, 2^10 for f16's 11), so the result is
+//           within 1 ulp. Elsewhere (cancellation, overflow) the element is
+//           computed in double.
+enum class How { kFused, kPlain, kSplit, kNarrow, kNarrowPlain, kHalfFloat };
 
 // x + c*y in double with two roundings; a lane whose product overflows where
 // the sum would not is redone at half scale (exact there).
@@ -635,6 +727,34 @@ inline bool any_nan(C z) {
   }
 }
 
+// kHalfFloat's bounds: float is enough for a lane where |t| <= ratio |z| and
+// |z| <= the type's largest value.
+template <class T>
+struct HalfBounds;
+template <>
+struct HalfBounds<bf16> {
+  static constexpr float ratio = 0x1p13f, max = 0x1.fep127f;
+};
+template <>
+struct HalfBounds<f16> {
+  static constexpr float ratio = 0x1p10f, max = 65504.0f;
+};
+template <class T>
+inline bool half_lane_ok(float t, float z) {
+  return std::fabs(t) <= HalfBounds<T>::ratio * std::fabs(z) && std::fabs(z) <= HalfBounds<T>::max;
+}
+template <class T, class C>
+inline bool half_ok(C t, C z) {
+  if constexpr (requires { xsimd::abs(t); }) {
+    const C az = xsimd::abs(z);
+    return xsimd::all((xsimd::abs(t) <= az * C(HalfBounds<T>::ratio)) & (az <= C(HalfBounds<T>::max)));
+  } else {
+    bool ok = true;
+    for (std::size_t i = 0; i < C::size; ++i) ok &= half_lane_ok<T>(t[i], z[i]);
+    return ok;
+  }
+}
+
 template <class C>
 constexpr std::size_t width_of() {
   if constexpr (std::is_arithmetic_v<C>) return 1;
@@ -644,7 +764,9 @@ constexpr std::size_t width_of() {
 template <class A, class T, How H, bool Scaled, bool WithX>
 void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   using v = V<A>;
-  constexpr bool kNarrow = H == How::kNarrow || H == How::kNarrowPlain;
+  constexpr bool kNarrow = H == How::kNarrow || H == How::kNarrowPlain || H == How::kHalfFloat;
+  // How an element goes in double where the float computation is not enough.
+  constexpr How kWide = V<A>::kFma ? How::kFused : is_half<T>() ? How::kSplit : How::kPlain;
   using C = std::conditional_t<kNarrow, typename v::F, typename v::D>;
   constexpr std::size_t W = width_of<C>();
   using S = std::conditional_t<kNarrow, float, double>;
@@ -660,6 +782,7 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
   const C c_hi(static_cast<S>(chi_d)), c_lo(static_cast<S>(k.c - chi_d));
   auto load = [](const T* p) -> C {
     if constexpr (std::is_arithmetic_v<C>) return widen(*p);
+    else if constexpr (H == How::kHalfFloat) return v::loadf(p);
     else if constexpr (kNarrow) return C::load_unaligned(p);
     else return v::load(p);
   };
@@ -684,8 +807,29 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
   // One element in scalar code, the same bits as its lane in the vector code
   // (partial groups, and lanes that overflowed without a fused multiply-add).
   const double c_d = k.c, chi1 = chi_d, clo1 = k.c - chi_d;
+  // kHalfFloat: a lane in double, where float is not enough.
+  auto half_wide = [&](const T* px, const T* py) {
+    const double y1 = widen(*py), x1 = WithX ? widen(*px) : 0.0;
+    double r;
+    if constexpr (!WithX) r = c_d * y1;
+    else if constexpr (kWide == How::kFused) r = std::fma(c_d, y1, x1);
+    else r = (x1 + chi1 * y1) + clo1 * y1;
+    T h;
+    narrow(r, &h);
+    return h;
+  };
   auto element = [&](const T* px, const T* py, T* po) {
-    if constexpr (kNarrow) {
+    if constexpr (H == How::kHalfFloat) {
+      const float cf = static_cast<float>(k.c), t = cf * static_cast<float>(widen(*py));
+      const float z = WithX ? static_cast<float>(widen(*px)) + t : t;
+      if (!half_lane_ok<T>(t, z)) {
+        *po = half_wide(px, py);
+      } else if constexpr (std::is_same_v<T, bf16>) {
+        po->bits = bf16_from_float_bits(bits_of(z));
+      } else {
+        po->bits = f16_from_float_bits(bits_of(z));
+      }
+    } else if constexpr (kNarrow) {
       const float cf = static_cast<float>(k.c), vy = static_cast<float>(widen(*py));
       if constexpr (!WithX) {
         *po = cf * vy;
@@ -716,7 +860,26 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
   // lane at half scale, in double.
   constexpr bool kCheck = WithX && (H == How::kPlain || H == How::kNarrowPlain);
   auto block = [&]<bool Stream>(const T* px, const T* py, T* po) {
-    if constexpr (kCheck) {
+    if constexpr (H == How::kHalfFloat) {
+      for (std::size_t r = 0; r < kLanes / W; ++r) {
+        const C t = c * load(py + r * W), z = WithX ? load(px + r * W) + t : t;
+        if (half_ok<T>(t, z)) {
+          v::storef(po + r * W, z);
+          continue;
+        }
+        // Each lane decides for itself, as the tail does: the lanes that need it
+        // are computed in double (before the store: out may be x or y).
+        alignas(64) float tt[W], zz[W];
+        t.store_aligned(tt), z.store_aligned(zz);
+        bool wide[W];
+        T fix[W];
+        for (std::size_t i = 0; i < W; ++i)
+          if ((wide[i] = !half_lane_ok<T>(tt[i], zz[i]))) fix[i] = half_wide(WithX ? px + r * W + i : nullptr, py + r * W + i);
+        v::storef(po + r * W, z);
+        for (std::size_t i = 0; i < W; ++i)
+          if (wide[i]) po[r * W + i] = fix[i];
+      }
+    } else if constexpr (kCheck) {
       C z[kLanes / W], bad(S(0));
       for (std::size_t r = 0; r < kLanes / W; ++r) {
         z[r] = compute(px + r * W, py + r * W);
@@ -749,6 +912,9 @@ template <class A, class T, bool WithX>
 void elementwise_op(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   constexpr How kWide = V<A>::kFma ? How::kFused : is_half<T>() ? How::kSplit : How::kPlain;
   if (!unscaled(k)) return elementwise_impl<A, T, kWide, true, WithX>(x, y, n, out, k);
+  if constexpr (is_half<T>()) {
+    if (k.narrow) return elementwise_impl<A, T, How::kHalfFloat, false, WithX>(x, y, n, out, k);
+  }
   if constexpr (std::is_same_v<T, float>) {
     constexpr How kN = V<A>::kFma ? How::kNarrow : How::kNarrowPlain;
     if (k.narrow) return elementwise_impl<A, T, kN, false, WithX>(x, y, n, out, k);
