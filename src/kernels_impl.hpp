@@ -100,6 +100,74 @@ struct GVec {
 #endif
 };
 
+#if defined(__GNUC__)
+// 16-bit conversions on N lanes at once, in vector-extension integer code
+// (the scalar ones of convert.hpp, without branches).
+// (The vector types by lane count: a dependent vector_size is not applied in a template.)
+template <std::size_t N>
+struct HalfTypes;
+template <>
+struct HalfTypes<2> {
+  typedef std::uint16_t u16 __attribute__((vector_size(4)));
+  typedef std::uint32_t u32 __attribute__((vector_size(8)));
+  typedef std::int32_t i32 __attribute__((vector_size(8)));
+  typedef float f32 __attribute__((vector_size(8)));
+};
+template <>
+struct HalfTypes<4> {
+  typedef std::uint16_t u16 __attribute__((vector_size(8)));
+  typedef std::uint32_t u32 __attribute__((vector_size(16)));
+  typedef std::int32_t i32 __attribute__((vector_size(16)));
+  typedef float f32 __attribute__((vector_size(16)));
+};
+template <std::size_t N>
+struct HalfLanes : HalfTypes<N> {
+  using typename HalfTypes<N>::u16;
+  using typename HalfTypes<N>::u32;
+  using typename HalfTypes<N>::i32;
+  using typename HalfTypes<N>::f32;
+
+  static u32 load(const void* p) {
+    u16 h;
+    std::memcpy(&h, p, sizeof h);
+    return __builtin_convertvector(h, u32);
+  }
+  static f32 as_float(u32 u) {
+    f32 f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+  }
+  static u32 as_bits(f32 f) {
+    u32 u;
+    std::memcpy(&u, &f, sizeof u);
+    return u;
+  }
+  static f32 widen(const bf16* p) { return as_float(load(p) << 16); }
+  static f32 widen(const f16* p) {
+    const u32 u = load(p), em = u & 0x7fffu, sign = (u ^ em) << 16;
+    const u32 special = (u32)(em > 0x7bffu), is_small = (u32)(em < 0x0400u);
+    const u32 normal = (em << 13) + (112u << 23) + (special & (112u << 23));
+    const u32 small = as_bits(__builtin_convertvector((i32)em, f32) * 0x1p-24f);
+    return as_float(((is_small & small) | (~is_small & normal)) | sign);
+  }
+  static void store(bf16* p, f32 v) {
+    const u32 u = as_bits(v);
+    const u16 h = __builtin_convertvector((u + 0x7fffu + ((u >> 16) & 1u)) >> 16, u16);
+    std::memcpy(p, &h, sizeof h);
+  }
+  static void store(f16* p, f32 v) {
+    const u32 u = as_bits(v), mag = u & 0x7fffffffu, sign = (u >> 16) & 0x8000u;
+    const u32 r = mag - 0x38000000u;
+    const u32 normal = (r + 0xfffu + ((r >> 13) & 1u)) >> 13;
+    const u32 small = as_bits(as_float(mag) + 0.5f) - 0x3f000000u;
+    const u32 is_small = (u32)(mag < 0x38800000u), is_big = (u32)(mag > 0x477fffffu);
+    const u32 h = (is_big & 0x7c00u) | (~is_big & ((is_small & small) | (~is_small & normal)));
+    const u16 out = __builtin_convertvector(h | sign, u16);
+    std::memcpy(p, &out, sizeof out);
+  }
+};
+#endif
+
 template <>
 struct V<arch_generic> {
   using D = GVec<double, 2>;
@@ -113,7 +181,11 @@ struct V<arch_generic> {
   template <class T>
   static D load(const T* p) {
 #if defined(__GNUC__)
-    return D::from(typename D::raw{widen(p[0]), widen(p[1])});
+    if constexpr (std::is_same_v<T, f16>) {  // branch-free; bf16 is a shift anyway
+      return D::from(__builtin_convertvector(HalfLanes<2>::widen(p), typename D::raw));
+    } else {
+      return D::from(typename D::raw{widen(p[0]), widen(p[1])});
+    }
 #else
     D r;
     for (std::size_t i = 0; i < W; ++i) r.v[i] = widen(p[i]);
@@ -128,18 +200,23 @@ struct V<arch_generic> {
   template <class T>
   static F loadf(const T* p) {
 #if defined(__GNUC__)
-    return F::from(typename F::raw{float(widen(p[0])), float(widen(p[1])), float(widen(p[2])), float(widen(p[3]))});
+    return F::from(HalfLanes<4>::widen(p));
 #else
     F r;
     for (std::size_t i = 0; i < F::size; ++i) r.v[i] = static_cast<float>(widen(p[i]));
     return r;
 #endif
   }
-  static void storef(bf16* p, F v) {
-    for (std::size_t i = 0; i < F::size; ++i) p[i].bits = bf16_from_float_bits(bits_of(v[i]));
-  }
-  static void storef(f16* p, F v) {
-    for (std::size_t i = 0; i < F::size; ++i) p[i].bits = f16_from_float_bits(bits_of(v[i]));
+  template <class T>
+  static void storef(T* p, F v) {
+#if defined(__GNUC__)
+    HalfLanes<4>::store(p, v.v);
+#else
+    for (std::size_t i = 0; i < F::size; ++i) {
+      if constexpr (std::is_same_v<T, bf16>) p[i].bits = bf16_from_float_bits(bits_of(v[i]));
+      else p[i].bits = f16_from_float_bits(bits_of(v[i]));
+    }
+#endif
   }
   static D madd(D x, D y, D acc) { return acc + x * y; }
   static D abs(D v) { return lanewise(v, v, [](double x, double) { return std::fabs(x); }); }
