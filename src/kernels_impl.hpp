@@ -650,7 +650,9 @@ void axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
 
 template <class A, class T>
 void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  elementwise_op<A, T, false>(nullptr, y, n, out, k);
+  // x is not read without WithX; y stands in for it, so that the pointer
+  // arithmetic on x stays defined (offsets on a NULL pointer are UB).
+  elementwise_op<A, T, false>(y, y, n, out, k);
 }
 
 template <class A, class T>
