@@ -92,10 +92,11 @@ bool all_zero(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e, 
 
 // A double block sum that cannot be trusted is summed again with each input
 // scaled by a power of two that brings its largest element to [1/2, 1): no
-// product overflows, and the ones that underflow are negligible next to the
-// largest square. Portable scalar code in the same 32 lanes: the same bits on
-// every instruction set. Writes the scaled sums and the exponents that undo
-// the scaling; returns false for NaN or Inf.
+// product overflows, and the squares that underflow are negligible next to the
+// largest square (products in a.b may not be: see exact_dot_block). Portable
+// scalar code in the same 32 lanes: the same bits on every instruction set.
+// Writes the scaled sums and the exponents that undo the scaling; returns false
+// for NaN or Inf.
 template <class T>
 bool rescaled_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e, Gram& r,
                     int& ea, int& eb) {
@@ -139,6 +140,30 @@ bool rescaled_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64
   return true;
 }
 
+// The exact a.b of a block into acc, product by product: each product of the
+// factors' significands is the exact sum hi + lo of two doubles (fma), added at
+// the factors' exponents. For a block whose scaled a.b is itself tiny (below
+// kSafeLow): there the products that underflowed after scaling (each below
+// 2^-1074, at most a block of them) can be all of the answer. Scalar, so the
+// same bits on every instruction set. Inputs finite.
+template <class T>
+void exact_dot_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e,
+                     ExactSum& acc) {
+  walk(s, c, g, e, [&](const Cursor& at, std::size_t len, std::uint64_t) {
+    const T* x = s.a[at.seg] + at.idx;
+    const T* y = s.b[at.seg] + at.idx;
+    for (std::size_t i = 0; i < len; ++i) {
+      const double u = widen(x[i]), w = widen(y[i]);
+      if (u == 0 || w == 0) continue;
+      int eu, ew;
+      const double fu = std::frexp(u, &eu), fw = std::frexp(w, &ew);
+      const double hi = fu * fw, lo = std::fma(fu, fw, -hi);
+      acc.add(hi, eu + ew);
+      acc.add(lo, eu + ew);
+    }
+  });
+}
+
 // Adds a block's sums to the totals. Narrow types: as they are, unless one is
 // not finite (NaN or Inf in the input). Double: each sum on its own is taken
 // as it is when it lies in the trusted range or is an exact zero of all-zero
@@ -175,7 +200,11 @@ void accept(const Segments<T>& s, Cursor start, std::uint64_t g, std::uint64_t e
     }
     if (has_aa(parts)) redo_aa ? acc.aa.add(q.aa, 2 * ea) : acc.aa.add(r.aa);
     redo_bb ? acc.bb.add(q.bb, 2 * eb) : acc.bb.add(r.bb);
-    if (has_ab(parts)) redo_ab ? acc.ab.add(q.ab, ea + eb) : acc.ab.add(r.ab);
+    if (has_ab(parts)) {
+      if (!redo_ab) acc.ab.add(r.ab);
+      else if (std::fabs(q.ab) >= kSafeLow) acc.ab.add(q.ab, ea + eb);
+      else exact_dot_block(s, start, g, e, acc.ab);
+    }
   }
 }
 
