@@ -290,8 +290,22 @@ projection_status gram_sums(const Segments<T>& s, GramParts parts, Sums& out) {
   return PROJECTION_OK;
 }
 
+// m * S^(1/p), S in [1, 2^64]: the root in double where it is a normal
+// number, else 2^(log2(S)/p) (tiny |p|; the exponent clamped far beyond any
+// double, where only the order of two such norms is left to keep).
+Wide times_root(double m, const Wide& sum, double p) {
+  const double S = sum.to_double(), r = std::pow(S, 1 / p);
+  if (r >= DBL_MIN && r <= DBL_MAX) return wide_mul(Wide::of(m), Wide::of(r));
+  double t = std::log2(S) / p;
+  t = t > 0x1p24 ? 0x1p24 : t < -0x1p24 ? -0x1p24 : t;
+  const double f = std::floor(t);
+  Wide w = Wide::of(std::exp2(t - f));  // in [1, 2]
+  w.e += static_cast<int>(f);
+  return wide_mul(Wide::of(m), w);
+}
+
 template <class T>
-projection_status norm_p(const Segments<T>& s, double p, double& norm) {
+projection_status norm_p(const Segments<T>& s, double p, Wide& norm) {
   const auto& k = kernels<T>();
   AbsTotals st;
   parallel_blocks(
@@ -313,18 +327,15 @@ projection_status norm_p(const Segments<T>& s, double p, double& norm) {
       },
       [](AbsTotals& into, const AbsTotals& from) { into.add(from); });
   if (st.nonfinite) return PROJECTION_ERR_NONFINITE;
-  if (s.total == 0) return norm = 0, PROJECTION_OK;
-  if (std::isinf(p)) return norm = p > 0 ? st.max : st.min, PROJECTION_OK;
-  if (p == 0) return norm = static_cast<double>(st.nonzero), PROJECTION_OK;
-  if (p == 1 && !st.sum_overflow) {
-    norm = st.sum.round().to_double();
-    if (!std::isinf(norm)) return PROJECTION_OK;
-  }
+  if (s.total == 0) return norm = Wide{}, PROJECTION_OK;
+  if (std::isinf(p)) return norm = Wide::of(p > 0 ? st.max : st.min), PROJECTION_OK;
+  if (p == 0) return norm = Wide::of(static_cast<double>(st.nonzero)), PROJECTION_OK;
+  if (p == 1 && !st.sum_overflow) return norm = st.sum.round(), PROJECTION_OK;
   // (sum |x_i|^p)^(1/p) = m (sum (|x_i|/m)^p)^(1/p) with m the max |x_i| for
   // p > 0 and the min for p < 0: every term is at most 1, so none overflows. A
   // zero element with p < 0 makes m zero, and the norm is zero.
   const double m = p > 0 ? st.max : st.min;
-  if (m == 0) return norm = 0, PROJECTION_OK;
+  if (m == 0) return norm = Wide{}, PROJECTION_OK;
   PowTotals pw;
   parallel_blocks(
       s, pw,
@@ -337,14 +348,14 @@ projection_status norm_p(const Segments<T>& s, double p, double& norm) {
         acc.sum.add(sum);
       },
       [](PowTotals& into, const PowTotals& from) { into.add(from); });
-  norm = m * std::pow(pw.sum.round().to_double(), 1 / p);
+  norm = times_root(m, pw.sum.round(), p);
   return PROJECTION_OK;
 }
 
 #define PROJECTION_INSTANTIATE(T)                                                       \
   template GramTotals reduce_gram<T>(const Segments<T>&, GramParts);                    \
   template projection_status gram_sums<T>(const Segments<T>&, GramParts, Sums&);        \
-  template projection_status norm_p<T>(const Segments<T>&, double, double&);
+  template projection_status norm_p<T>(const Segments<T>&, double, Wide&);
 PROJECTION_INSTANTIATE(float)
 PROJECTION_INSTANTIATE(double)
 PROJECTION_INSTANTIATE(bf16)
