@@ -607,11 +607,18 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
         for (std::size_t r = 0; r < kLanes / W; ++r) put.template operator()<Stream>(po + r * W, z[r]);
         return;
       }
+      // Only the lanes that overflowed are redone: the others keep their bits,
+      // so an element does not depend on which group it shares (list segments
+      // and shards start groups at their own first element).
+      alignas(64) T zt[kLanes];
+      for (std::size_t r = 0; r < kLanes / W; ++r) put.template operator()<false>(zt + r * W, z[r]);
       for (std::size_t i = 0; i < kLanes; ++i) {
+        if (std::isfinite(widen(zt[i]))) continue;
         double y1 = widen(py[i]);
         if constexpr (Scaled) y1 = (y1 * k.qy) * k.qy2;
-        narrow(plain_axpy1(k.c, y1, widen(px[i])), po + i);
+        narrow(plain_axpy1(k.c, y1, widen(px[i])), zt + i);
       }
+      std::memcpy(static_cast<void*>(po), zt, sizeof zt);
     } else {
       for (std::size_t r = 0; r < kLanes / W; ++r)  // loads before the store: out may be x or y
         put.template operator()<Stream>(po + r * W, compute(px + r * W, py + r * W));
