@@ -218,9 +218,25 @@ constexpr const char* type_name() {
 enum ElemType { kF32 = 0, kF64 = 1, kBF16 = 2, kF16 = 3 };
 inline int elem_type(uint8_t flags) { return (flags & 1) | ((flags >> 1) & 2); }
 
+// Inputs run per element type, printed when the process exits as
+//   projection-fuzz: executions by type: f32 N, f64 N, bf16 N, f16 N
+// (scripts/test-reliability adds them up: the fuzzing of the 16-bit types).
+struct TypeCounts {
+  unsigned long n[4] = {0, 0, 0, 0};
+  ~TypeCounts() {
+    std::fprintf(stderr, "projection-fuzz: executions by type: f32 %lu, f64 %lu, bf16 %lu, f16 %lu\n",
+                 n[kF32], n[kF64], n[kBF16], n[kF16]);
+  }
+};
+inline TypeCounts& type_counts() {
+  static TypeCounts c;
+  return c;
+}
+
 // f.template operator()<T>() for the element type of `flags`.
 template <class F>
 void with_type(uint8_t flags, F&& f) {
+  ++type_counts().n[elem_type(flags)];
   switch (elem_type(flags)) {
     case kF32: f.template operator()<float>(); break;
     case kF64: f.template operator()<double>(); break;

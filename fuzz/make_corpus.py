@@ -206,9 +206,9 @@ def partials_seed(rng, i):
     t = i % 4
     finite_only = 0 if i % 5 == 4 else 1
     flags = type_flags(t) | (finite_only << 1) | (rng.randrange(4) << 3)
-    size = (i // 2) % 4
+    size = (i // 2) % 3 if i % 5 else 2  # 2: several blocks
     data = bytes([flags, size])
-    if size == 0:
+    if size in (0, 3):
         data += bytes([rng.randrange(100)])
     elif size == 1:
         data += u16(rng.randrange(3000))
