@@ -75,10 +75,12 @@ void status_is(PartialsCase<T>& c, const char* call, projection_status got, proj
   c.dump("wrong status");
 }
 
-// Mutates p's bytes as the input says; false if the result is still a valid
-// partials: the bytes did not change, or became exactly those of `other` (a
-// valid partials; splicing its tail in from the first bytes on).
-bool mutate(Reader& r, P& p, const P& other) {
+// Mutates p's bytes as the input says. The result is a valid partials only if
+// the bytes did not change, or became exactly those of `other` (a valid
+// partials: its tail spliced in from the first bytes on).
+enum class Mutated { kUnchanged, kBecameOther, kChanged };
+
+Mutated mutate(Reader& r, P& p, const P& other) {
   const P before = p;
   auto* bytes = reinterpret_cast<unsigned char*>(&p);
   const uint8_t kind = r.byte() % 8;
@@ -115,7 +117,9 @@ bool mutate(Reader& r, P& p, const P& other) {
       std::memcpy(bytes + pos, reinterpret_cast<const unsigned char*>(&other) + pos, sizeof p - pos);
       break;
   }
-  return !same_partials(p, before) && !same_partials(p, other);
+  return same_partials(p, before) ? Mutated::kUnchanged
+         : same_partials(p, other) ? Mutated::kBecameOther
+                                   : Mutated::kChanged;
 }
 
 // Every function that reads `q`, with NULL and overlap misuse mixed in: each
@@ -373,13 +377,18 @@ void run_partials(Reader& r, uint8_t flags) {
 
   if (when % 4 == 1 && S > 0) {  // a shard's partials damaged (in transit, say)
     c.stage = "mutated shard partials";
-    const size_t k = r.byte() % S;
+    const size_t k = r.byte() % S, k2 = (k + 1) % S;
     P bad = parts[k];
-    const bool changed = mutate(r, bad, parts[(k + 1) % S]);
-    stat(std::string("partials_") + type_name<T>() + (changed ? " mutated" : " mutation kept bytes"));
-    bool shard_finite = true;
-    for (size_t i = cut[k]; i < cut[k + 1]; ++i) shard_finite &= fin(ga[i]) && fin(gb[i]);
-    exercise(c, r, bad, !changed, !shard_finite, parts[(k + 1) % S], ga + mlo, gb + mlo, mlen);
+    const Mutated mu = mutate(r, bad, parts[k2]);
+    const bool changed = mu == Mutated::kChanged;
+    stat(std::string("partials_") + type_name<T>() + (changed ? " mutated" : " mutation kept it valid"));
+    auto shard_finite = [&](size_t j) {
+      bool f = true;
+      for (size_t i = cut[j]; i < cut[j + 1]; ++i) f &= fin(ga[i]) && fin(gb[i]);
+      return f;
+    };
+    const bool nonfinite = !shard_finite(mu == Mutated::kBecameOther ? k2 : k);
+    exercise(c, r, bad, !changed, !changed && nonfinite, parts[k2], ga + mlo, gb + mlo, mlen);
     if (changed) return;
   }
 
@@ -410,9 +419,10 @@ void run_partials(Reader& r, uint8_t flags) {
     P bad = m1;
     P other;
     projection_partials_init(&other);
-    const bool changed = mutate(r, bad, other);
-    stat(std::string("partials_") + type_name<T>() + (changed ? " mutated" : " mutation kept bytes"));
-    exercise(c, r, bad, !changed, !changed && !c.finite, m1, ga + mlo, gb + mlo, mlen);
+    const Mutated mu = mutate(r, bad, other);  // other: empty, finite
+    const bool changed = mu == Mutated::kChanged;
+    stat(std::string("partials_") + type_name<T>() + (changed ? " mutated" : " mutation kept it valid"));
+    exercise(c, r, bad, !changed, mu == Mutated::kUnchanged && !c.finite, m1, ga + mlo, gb + mlo, mlen);
     if (changed) return;
   }
   c.stage = "finish";
