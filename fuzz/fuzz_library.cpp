@@ -14,21 +14,23 @@ void check_status_string(int code) {
   PFUZZ_CHECK(s != nullptr, "status_string(%d) is NULL", code);
   const size_t len = std::strlen(s);  // ASan: must be NUL-terminated, readable
   PFUZZ_CHECK(len > 0 && len < 200, "status_string(%d) has length %zu", code, len);
-  // The known codes have distinct descriptions; unknown ones share one that
-  // none of the known ones uses.
-  static std::string known[5];
+  // The known codes (0 to PROJECTION_ERR_PARTIALS) have distinct descriptions;
+  // unknown ones share one that none of the known ones uses.
+  constexpr int kKnown = PROJECTION_ERR_PARTIALS + 1;
+  static std::string known[kKnown];
   static bool init = false;
   if (!init) {
     init = true;
-    for (int i = 0; i < 5; ++i) known[i] = projection_status_string(static_cast<projection_status>(i));
-    for (int i = 0; i < 5; ++i)
-      for (int j = i + 1; j < 5; ++j)
+    for (int i = 0; i < kKnown; ++i)
+      known[i] = projection_status_string(static_cast<projection_status>(i));
+    for (int i = 0; i < kKnown; ++i)
+      for (int j = i + 1; j < kKnown; ++j)
         PFUZZ_CHECK(known[i] != known[j], "codes %d and %d share a description", i, j);
   }
-  if (code >= 0 && code < 5) {
+  if (code >= 0 && code < kKnown) {
     PFUZZ_CHECK(known[code] == s, "status_string(%d) changed", code);
   } else {
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < kKnown; ++i)
       PFUZZ_CHECK(known[i] != s, "unknown code %d described as known code %d", code, i);
   }
   // Same pointer contents on a second call (static strings).
@@ -63,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 3: {
         const char* a = projection_simd_arch();
         PFUZZ_CHECK(a && (!std::strcmp(a, "sse2") || !std::strcmp(a, "fma3+avx2") ||
-                          !std::strcmp(a, "avx512bw")),
+                          !std::strcmp(a, "avx512bw") || !std::strcmp(a, "neon64") ||
+                          !std::strcmp(a, "generic")),
                     "simd_arch '%s'", a ? a : "(null)");
         break;
       }

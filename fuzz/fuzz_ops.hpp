@@ -33,6 +33,21 @@ inline projection_status call_vec(VecOp op, const double* a, const double* b, si
     default: return projection_alphaless_gradient_f64(a, b, n, out);
   }
 }
+inline projection_status call_vec(VecOp op, const bf16* a, const bf16* b, size_t n,
+                                  bf16* out) {
+  switch (op) {
+    case VecOp::kVectorProjection: return projection_vector_projection_bf16(a, b, n, out);
+    case VecOp::kProjectOutSmaller: return projection_project_out_smaller_bf16(a, b, n, out);
+    default: return projection_alphaless_gradient_bf16(a, b, n, out);
+  }
+}
+inline projection_status call_vec(VecOp op, const f16* a, const f16* b, size_t n, f16* out) {
+  switch (op) {
+    case VecOp::kVectorProjection: return projection_vector_projection_f16(a, b, n, out);
+    case VecOp::kProjectOutSmaller: return projection_project_out_smaller_f16(a, b, n, out);
+    default: return projection_alphaless_gradient_f16(a, b, n, out);
+  }
+}
 inline projection_status call_order(const float* a, const float* b, size_t n, double ord,
                                     int* sw, double* na, double* nb) {
   return projection_order_by_norm_f32(a, b, n, ord, sw, na, nb);
@@ -41,6 +56,14 @@ inline projection_status call_order(const double* a, const double* b, size_t n, 
                                     int* sw, double* na, double* nb) {
   return projection_order_by_norm_f64(a, b, n, ord, sw, na, nb);
 }
+inline projection_status call_order(const bf16* a, const bf16* b, size_t n, double ord,
+                                    int* sw, double* na, double* nb) {
+  return projection_order_by_norm_bf16(a, b, n, ord, sw, na, nb);
+}
+inline projection_status call_order(const f16* a, const f16* b, size_t n, double ord, int* sw,
+                                    double* na, double* nb) {
+  return projection_order_by_norm_f16(a, b, n, ord, sw, na, nb);
+}
 inline projection_status call_alpha(const float* a, const float* b, size_t n, double* al,
                                     double* sc) {
   return projection_equivalent_alpha_f32(a, b, n, al, sc);
@@ -48,6 +71,14 @@ inline projection_status call_alpha(const float* a, const float* b, size_t n, do
 inline projection_status call_alpha(const double* a, const double* b, size_t n, double* al,
                                     double* sc) {
   return projection_equivalent_alpha_f64(a, b, n, al, sc);
+}
+inline projection_status call_alpha(const bf16* a, const bf16* b, size_t n, double* al,
+                                    double* sc) {
+  return projection_equivalent_alpha_bf16(a, b, n, al, sc);
+}
+inline projection_status call_alpha(const f16* a, const f16* b, size_t n, double* al,
+                                    double* sc) {
+  return projection_equivalent_alpha_f16(a, b, n, al, sc);
 }
 
 // Copies of the inputs at an alignment other than the first call's, for the
@@ -88,10 +119,47 @@ PFUZZ_NOCOV inline bool unchanged_except(const Arena& ar, const std::vector<unsi
 }
 
 // ---------------------------------------------------------------- out ops
+// out (n = a0.size() elements) against the long double reference of op on
+// (a0, b0), for each admissible order (two near exact ties).
+struct VecBad {
+  size_t i = 0;
+  ld ref = 0, tol = 0;
+  int orders = 0;
+};
+
+template <class T>
+PFUZZ_NOCOV bool vec_within_bound(VecOp op, const T* out, const std::vector<T>& a0,
+                                  const std::vector<T>& b0, VecBad* bad) {
+  Order ord{{false, false}, 1};
+  if (op != VecOp::kVectorProjection) ord = order2(a0, b0);
+  bool ok = false;
+  bad->orders = ord.count;
+  for (int k = 0; k < ord.count && !ok; ++k) {
+    const bool sw = ord.swap[k];
+    switch (op) {
+      case VecOp::kVectorProjection: {
+        // out = (a.b / b.b) b: S = b, the "L" whose component is taken is a.
+        const KRef kr = k_ref(b0, a0);
+        ok = check_vector<T>(out, b0, a0, 0, 0, +1, kr, &bad->i, &bad->ref, &bad->tol);
+        break;
+      }
+      case VecOp::kProjectOutSmaller:
+      case VecOp::kAlphalessGradient: {
+        const std::vector<T>& S = sw ? b0 : a0;
+        const std::vector<T>& L = sw ? a0 : b0;
+        const KRef kr = k_ref(S, L);
+        const ld c0 = op == VecOp::kAlphalessGradient ? 1 : 0;
+        ok = check_vector<T>(out, S, L, 1, c0, -1, kr, &bad->i, &bad->ref, &bad->tol);
+        break;
+      }
+    }
+  }
+  return ok;
+}
+
 template <class T>
 void run_vec(VecOp op, Reader& r, uint8_t flags) {
   Case<T> c;
-  c.f64 = std::is_same_v<T, double>;
   decode(r, flags, /*with_out=*/true, /*with_ord=*/false, c);
   projection_set_num_threads(c.threads);
   const projection_status want = expected_status_out(c);
@@ -115,36 +183,11 @@ void run_vec(VecOp op, Reader& r, uint8_t flags) {
   }
   if (c.n == 0) return;
 
-  // Reference, for each admissible order (two near exact ties).
-  Order ord{{false, false}, 1};
-  if (op != VecOp::kVectorProjection) ord = order2(c.a0, c.b0);
-  bool ok = false;
-  size_t bad_i = 0;
-  ld bad_ref = 0, bad_tol = 0;
-  for (int k = 0; k < ord.count && !ok; ++k) {
-    const bool sw = ord.swap[k];
-    switch (op) {
-      case VecOp::kVectorProjection: {
-        // out = (a.b / b.b) b: S = b, the "L" whose component is taken is a.
-        const KRef kr = k_ref(c.b0, c.a0);
-        ok = check_vector<T>(c.out, c.b0, c.a0, 0, 0, +1, kr, &bad_i, &bad_ref, &bad_tol);
-        break;
-      }
-      case VecOp::kProjectOutSmaller:
-      case VecOp::kAlphalessGradient: {
-        const std::vector<T>& S = sw ? c.b0 : c.a0;
-        const std::vector<T>& L = sw ? c.a0 : c.b0;
-        const KRef kr = k_ref(S, L);
-        const ld c0 = op == VecOp::kAlphalessGradient ? 1 : 0;
-        ok = check_vector<T>(c.out, S, L, 1, c0, -1, kr, &bad_i, &bad_ref, &bad_tol);
-        break;
-      }
-    }
-  }
-  if (!ok) {
+  VecBad bad;
+  if (!vec_within_bound(op, c.out, c.a0, c.b0, &bad)) {
     dump_case(c, vec_op_name(op));
     std::fprintf(stderr, "out[%zu] = %.21Lg, reference %.21Lg, tolerance %.3Lg (orders tried: %d)\n",
-                 bad_i, (ld)c.out[bad_i], bad_ref, bad_tol, ord.count);
+                 bad.i, val(c.out[bad.i]), bad.ref, bad.tol, bad.orders);
     fail("result outside the error bound of the long double reference");
   }
 
@@ -157,8 +200,8 @@ void run_vec(VecOp op, Reader& r, uint8_t flags) {
     dump_case(c, vec_op_name(op));
     for (size_t i = 0; i < c.n; ++i)
       if (!same_bytes(cp.out + i, c.out + i, sizeof(T))) {
-        std::fprintf(stderr, "out[%zu]: first call %.21Lg, re-run %.21Lg\n", i, (ld)c.out[i],
-                     (ld)cp.out[i]);
+        std::fprintf(stderr, "out[%zu]: first call %.21Lg, re-run %.21Lg\n", i, val(c.out[i]),
+                     val(cp.out[i]));
         break;
       }
     fail("not deterministic: same input, other alignment/threads/aliasing, other bits");
@@ -173,33 +216,33 @@ PFUZZ_NOCOV ld ref_norm(const std::vector<T>& x, double p) {
   const size_t n = x.size();
   if (n == 0) return 0;
   if (std::isinf(p)) {
-    ld m = std::fabs((ld)x[0]);
+    ld m = std::fabs(val(x[0]));
     for (T v : x) {
-      const ld a = std::fabs((ld)v);
+      const ld a = std::fabs(val(v));
       if (p > 0 ? a > m : a < m) m = a;
     }
     return m;
   }
   if (p == 0) {
     ld cnt = 0;
-    for (T v : x) cnt += v != 0;
+    for (T v : x) cnt += val(v) != 0;
     return cnt;
   }
   ld mx = 0, mn = INFINITY;
   for (T v : x) {
-    const ld a = std::fabs((ld)v);
+    const ld a = std::fabs(val(v));
     if (a > mx) mx = a;
     if (a < mn) mn = a;
   }
   if (p > 0) {
     if (mx == 0) return 0;
     ld s = 0;
-    for (T v : x) s += std::pow(std::fabs((ld)v) / mx, (ld)p);
+    for (T v : x) s += std::pow(std::fabs(val(v)) / mx, (ld)p);
     return mx * std::pow(s, 1 / (ld)p);
   }
   if (mn == 0) return 0;  // |0|^p = inf for p < 0, and inf^(1/p) = 0
   ld s = 0;
-  for (T v : x) s += std::pow(std::fabs((ld)v) / mn, (ld)p);
+  for (T v : x) s += std::pow(std::fabs(val(v)) / mn, (ld)p);
   return mn * std::pow(s, 1 / (ld)p);
 }
 
@@ -229,7 +272,6 @@ struct OrderSlots {
 template <class T>
 void run_order(Reader& r, uint8_t flags) {
   Case<T> c;
-  c.f64 = std::is_same_v<T, double>;
   decode(r, flags, /*with_out=*/false, /*with_ord=*/true, c);
   projection_set_num_threads(c.threads);
   OrderSlots slots;
@@ -334,10 +376,48 @@ struct AlphaSlots {
   double alpha, scale;
 };
 
+// alpha and scale against the reference: (S, L) = order(noise, model);
+// c_L = 1, c_S = 1 - k; scale = 2 - k, alpha = c_noise / scale. Interval bounds
+// from the error on k.
+template <class T>
+PFUZZ_NOCOV bool alpha_within_bound(const std::vector<T>& a0, const std::vector<T>& b0,
+                                    double alpha, double got_scale, ld* r_alpha, ld* r_scale) {
+  const Order ord = order2(a0, b0);
+  const ld u = std::ldexp((ld)1, -53);
+  bool ok = false;
+  for (int i = 0; i < ord.count && !ok; ++i) {
+    const bool sw = ord.swap[i];  // false: S = noise
+    const KRef kr = k_ref(sw ? b0 : a0, sw ? a0 : b0);
+    const ld scale = 2 - kr.k;
+    const ld cn = sw ? 1 : 1 - kr.k;
+    const ld es = kr.k_err + 4 * u * (std::fabs(scale) + std::fabs(kr.k)) +
+                  (ld)std::numeric_limits<double>::denorm_min();
+    const ld ec = sw ? 0 : es;
+    *r_alpha = cn / scale;
+    *r_scale = scale;
+    if (!close<double>(got_scale, scale, es)) continue;
+    if (std::fabs(scale) <= es) {
+      // scale indistinguishable from 0: alpha unbounded; only no NaN.
+      ok = !std::isnan(alpha) && (got_scale != 0 || std::isinf(alpha));
+      continue;
+    }
+    ld lo = INFINITY, hi = -INFINITY;
+    for (int sc_ = -1; sc_ <= 1; sc_ += 2)
+      for (int cc = -1; cc <= 1; cc += 2) {
+        const ld q = (cn + cc * ec) / (scale + sc_ * es);
+        lo = std::fmin(lo, q);
+        hi = std::fmax(hi, q);
+      }
+    const ld slack = 4 * u * std::fmax(std::fabs(lo), std::fabs(hi)) +
+                     (ld)std::numeric_limits<double>::denorm_min();
+    ok = close<double>(alpha, (lo + hi) / 2, (hi - lo) / 2 + slack);
+  }
+  return ok;
+}
+
 template <class T>
 void run_alpha(Reader& r, uint8_t flags) {
   Case<T> c;
-  c.f64 = std::is_same_v<T, double>;
   decode(r, flags, /*with_out=*/false, /*with_ord=*/false, c);
   projection_set_num_threads(c.threads);
   AlphaSlots slots;
@@ -364,39 +444,8 @@ void run_alpha(Reader& r, uint8_t flags) {
     return;
   }
 
-  // Reference: (S, L) = order(noise, model); c_L = 1, c_S = 1 - k;
-  // scale = 2 - k, alpha = c_noise / scale. Interval bounds from the error on k.
-  const Order ord = order2(c.a0, c.b0);
-  const ld u = std::ldexp((ld)1, -53);
-  bool ok = false;
   ld r_alpha = 0, r_scale = 0;
-  for (int i = 0; i < ord.count && !ok; ++i) {
-    const bool sw = ord.swap[i];  // false: S = noise
-    const KRef kr = k_ref(sw ? c.b0 : c.a0, sw ? c.a0 : c.b0);
-    const ld scale = 2 - kr.k;
-    const ld cn = sw ? 1 : 1 - kr.k;
-    const ld es = kr.k_err + 4 * u * (std::fabs(scale) + std::fabs(kr.k)) +
-                  (ld)std::numeric_limits<double>::denorm_min();
-    const ld ec = sw ? 0 : es;
-    r_alpha = cn / scale;
-    r_scale = scale;
-    if (!close<double>(slots.scale, scale, es)) continue;
-    if (std::fabs(scale) <= es) {
-      // scale indistinguishable from 0: alpha unbounded; only no NaN.
-      ok = !std::isnan(slots.alpha) && (slots.scale != 0 || std::isinf(slots.alpha));
-      continue;
-    }
-    ld lo = INFINITY, hi = -INFINITY;
-    for (int sc_ = -1; sc_ <= 1; sc_ += 2)
-      for (int cc = -1; cc <= 1; cc += 2) {
-        const ld q = (cn + cc * ec) / (scale + sc_ * es);
-        lo = std::fmin(lo, q);
-        hi = std::fmax(hi, q);
-      }
-    const ld slack = 4 * u * std::fmax(std::fabs(lo), std::fabs(hi)) +
-                     (ld)std::numeric_limits<double>::denorm_min();
-    ok = close<double>(slots.alpha, (lo + hi) / 2, (hi - lo) / 2 + slack);
-  }
+  const bool ok = alpha_within_bound(c.a0, c.b0, slots.alpha, slots.scale, &r_alpha, &r_scale);
   if (!ok) {
     dump_case(c, "equivalent_alpha");
     std::fprintf(stderr, "alpha = %.21g, scale = %.21g; reference alpha %.21Lg, scale %.21Lg\n",

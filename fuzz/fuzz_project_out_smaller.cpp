@@ -1,13 +1,11 @@
-// libFuzzer target: projection_project_out_smaller_f32 and _f64 (byte 0, bit 0 picks the type).
+// libFuzzer target: projection_project_out_smaller_f32, _f64, _bf16 and _f16 (byte 0, bits 0
+// and 2, pick the type).
 #include "fuzz_ops.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pfuzz::check_arch_once();
   pfuzz::Reader r(data, size);
   const uint8_t flags = r.byte();
-  if (flags & 1)
-    pfuzz::run_vec<double>(pfuzz::VecOp::kProjectOutSmaller, r, flags);
-  else
-    pfuzz::run_vec<float>(pfuzz::VecOp::kProjectOutSmaller, r, flags);
+  pfuzz::with_type(flags, [&]<class T>() { pfuzz::run_vec<T>(pfuzz::VecOp::kProjectOutSmaller, r, flags); });
   return 0;
 }

@@ -34,6 +34,14 @@ Wide wide_div(Wide a, Wide b) {
   return {q, e};
 }
 
+Wide wide_mul(Wide a, Wide b) {
+  if (a.is_zero() || b.is_zero()) return {};
+  double q = a.m * b.m;  // |q| in [1, 4]
+  int e = a.e + b.e;
+  if (std::fabs(q) >= 2) q /= 2, ++e;
+  return {q, e};
+}
+
 Wide wide_sqrt(Wide a) {
   if (a.is_zero()) return {};
   double m = a.m;

@@ -51,6 +51,13 @@ struct Wide {
 Wide wide_div(Wide a, Wide b);            // a / b rounded to 53 bits; b must not be 0
 Wide wide_sqrt(Wide a);                   // a >= 0
 Wide const_minus(double c, Wide k);       // c - k rounded to 53 bits, c in {1, 2}
+Wide wide_mul(Wide a, Wide b);            // a * b rounded to 53 bits
+
+// x > y, for x, y >= 0.
+inline bool wide_greater(Wide x, Wide y) {
+  if (x.is_zero() || y.is_zero()) return !x.is_zero() && y.is_zero();
+  return x.e != y.e ? x.e > y.e : x.m > y.m;
+}
 
 class ExactSum {
  public:

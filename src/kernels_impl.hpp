@@ -838,6 +838,17 @@ constexpr std::size_t width_of() {
   else return C::size;
 }
 
+// A streaming store of z to p, where the vector type v has one (float and
+// double outputs). Named templates rather than a requires-expression in the
+// lambda below: clang 14 instantiates that branch even where it is discarded.
+template <class v, class P, class C>
+concept has_stream_store = requires(P* p, C z) { v::stream(p, z); };
+
+template <class v, class P, class C>
+inline void stream_store(P* p, C z) {
+  if constexpr (has_stream_store<v, P, C>) v::stream(p, z);
+}
+
 template <class A, class T, How H, bool Scaled, bool WithX>
 void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
   using v = V<A>;
@@ -928,7 +939,7 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
     }
   };
   auto put = [&]<bool Stream>(T* po, C z) {
-    if constexpr (Stream && requires { v::stream(po, z); }) v::stream(po, z);
+    if constexpr (Stream && has_stream_store<v, T, C>) stream_store<v>(po, z);
     else if constexpr (kNarrow && !std::is_arithmetic_v<C>) z.store_unaligned(po);
     else v::store(po, z);
   };
@@ -1006,7 +1017,9 @@ void axpy(const T* x, const T* y, std::size_t n, T* out, const Coeffs& k) {
 
 template <class A, class T>
 void scale(const T* y, std::size_t n, T* out, const Coeffs& k) {
-  elementwise_op<A, T, false>(nullptr, y, n, out, k);
+  // x is not read without WithX; y stands in for it, so that the pointer
+  // arithmetic on x stays defined (offsets on a NULL pointer are UB).
+  elementwise_op<A, T, false>(y, y, n, out, k);
 }
 
 template <class A, class T>

@@ -196,12 +196,13 @@ projection_status order_op(const Segments<T>& s, double ord, int* swapped, doubl
     norms2(sums, swapped, norm_a, norm_b);
     return PROJECTION_OK;
   }
-  double na, nb;
+  Wide na, nb;
   if (auto st = norm_p(s, ord, na)) return st;
   if (auto st = norm_p(b_side(s), ord, nb)) return st;
-  *swapped = na > nb ? 1 : 0;
-  if (norm_a) *norm_a = na;
-  if (norm_b) *norm_b = nb;
+  // Compared before rounding to double: two norms beyond its range still order.
+  *swapped = wide_greater(na, nb) ? 1 : 0;
+  if (norm_a) *norm_a = na.to_double();
+  if (norm_b) *norm_b = nb.to_double();
   return PROJECTION_OK;
 }
 

@@ -93,10 +93,11 @@ bool all_zero(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e, 
 
 // A double block sum that cannot be trusted is summed again with each input
 // scaled by a power of two that brings its largest element to [1/2, 1): no
-// product overflows, and the ones that underflow are negligible next to the
-// largest square. Portable scalar code in the same 32 lanes: the same bits on
-// every instruction set. Writes the scaled sums and the exponents that undo
-// the scaling; returns false for NaN or Inf.
+// product overflows, and the squares that underflow are negligible next to the
+// largest square (products in a.b may not be: see exact_dot_block). Portable
+// scalar code in the same 32 lanes: the same bits on every instruction set.
+// Writes the scaled sums and the exponents that undo the scaling; returns false
+// for NaN or Inf.
 template <class T>
 bool rescaled_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e, Gram& r,
                     int& ea, int& eb) {
@@ -140,6 +141,30 @@ bool rescaled_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64
   return true;
 }
 
+// The exact a.b of a block into acc, product by product: each product of the
+// factors' significands is the exact sum hi + lo of two doubles (fma), added at
+// the factors' exponents. For a block whose scaled a.b is itself tiny (below
+// kSafeLow): there the products that underflowed after scaling (each below
+// 2^-1074, at most a block of them) can be all of the answer. Scalar, so the
+// same bits on every instruction set. Inputs finite.
+template <class T>
+void exact_dot_block(const Segments<T>& s, Cursor c, std::uint64_t g, std::uint64_t e,
+                     ExactSum& acc) {
+  walk(s, c, g, e, [&](const Cursor& at, std::size_t len, std::uint64_t) {
+    const T* x = s.a[at.seg] + at.idx;
+    const T* y = s.b[at.seg] + at.idx;
+    for (std::size_t i = 0; i < len; ++i) {
+      const double u = widen(x[i]), w = widen(y[i]);
+      if (u == 0 || w == 0) continue;
+      int eu, ew;
+      const double fu = std::frexp(u, &eu), fw = std::frexp(w, &ew);
+      const double hi = fu * fw, lo = std::fma(fu, fw, -hi);
+      acc.add(hi, eu + ew);
+      acc.add(lo, eu + ew);
+    }
+  });
+}
+
 // Adds a block's sums to the totals. Narrow types: as they are, unless one is
 // not finite (NaN or Inf in the input). Double: each sum on its own is taken
 // as it is when it lies in the trusted range or is an exact zero of all-zero
@@ -176,7 +201,11 @@ void accept(const Segments<T>& s, Cursor start, std::uint64_t g, std::uint64_t e
     }
     if (has_aa(parts)) redo_aa ? acc.aa.add(q.aa, 2 * ea) : acc.aa.add(r.aa);
     redo_bb ? acc.bb.add(q.bb, 2 * eb) : acc.bb.add(r.bb);
-    if (has_ab(parts)) redo_ab ? acc.ab.add(q.ab, ea + eb) : acc.ab.add(r.ab);
+    if (has_ab(parts)) {
+      if (!redo_ab) acc.ab.add(r.ab);
+      else if (std::fabs(q.ab) >= kSafeLow) acc.ab.add(q.ab, ea + eb);
+      else exact_dot_block(s, start, g, e, acc.ab);
+    }
   }
 }
 
@@ -262,8 +291,22 @@ projection_status gram_sums(const Segments<T>& s, GramParts parts, Sums& out) {
   return PROJECTION_OK;
 }
 
+// m * S^(1/p), S in [1, 2^64]: the root in double where it is a normal
+// number, else 2^(log2(S)/p) (tiny |p|; the exponent clamped far beyond any
+// double, where only the order of two such norms is left to keep).
+Wide times_root(double m, const Wide& sum, double p) {
+  const double S = sum.to_double(), r = std::pow(S, 1 / p);
+  if (r >= DBL_MIN && r <= DBL_MAX) return wide_mul(Wide::of(m), Wide::of(r));
+  double t = std::log2(S) / p;
+  t = t > 0x1p24 ? 0x1p24 : t < -0x1p24 ? -0x1p24 : t;
+  const double f = std::floor(t);
+  Wide w = Wide::of(std::exp2(t - f));  // in [1, 2]
+  w.e += static_cast<int>(f);
+  return wide_mul(Wide::of(m), w);
+}
+
 template <class T>
-projection_status norm_p(const Segments<T>& s, double p, double& norm) {
+projection_status norm_p(const Segments<T>& s, double p, Wide& norm) {
   const auto& k = kernels<T>();
   AbsTotals st;
   parallel_blocks(
@@ -285,18 +328,15 @@ projection_status norm_p(const Segments<T>& s, double p, double& norm) {
       },
       [](AbsTotals& into, const AbsTotals& from) { into.add(from); });
   if (st.nonfinite) return PROJECTION_ERR_NONFINITE;
-  if (s.total == 0) return norm = 0, PROJECTION_OK;
-  if (std::isinf(p)) return norm = p > 0 ? st.max : st.min, PROJECTION_OK;
-  if (p == 0) return norm = static_cast<double>(st.nonzero), PROJECTION_OK;
-  if (p == 1 && !st.sum_overflow) {
-    norm = st.sum.round().to_double();
-    if (!std::isinf(norm)) return PROJECTION_OK;
-  }
+  if (s.total == 0) return norm = Wide{}, PROJECTION_OK;
+  if (std::isinf(p)) return norm = Wide::of(p > 0 ? st.max : st.min), PROJECTION_OK;
+  if (p == 0) return norm = Wide::of(static_cast<double>(st.nonzero)), PROJECTION_OK;
+  if (p == 1 && !st.sum_overflow) return norm = st.sum.round(), PROJECTION_OK;
   // (sum |x_i|^p)^(1/p) = m (sum (|x_i|/m)^p)^(1/p) with m the max |x_i| for
   // p > 0 and the min for p < 0: every term is at most 1, so none overflows. A
   // zero element with p < 0 makes m zero, and the norm is zero.
   const double m = p > 0 ? st.max : st.min;
-  if (m == 0) return norm = 0, PROJECTION_OK;
+  if (m == 0) return norm = Wide{}, PROJECTION_OK;
   PowTotals pw;
   parallel_blocks(
       s, pw,
@@ -309,14 +349,14 @@ projection_status norm_p(const Segments<T>& s, double p, double& norm) {
         acc.sum.add(sum);
       },
       [](PowTotals& into, const PowTotals& from) { into.add(from); });
-  norm = m * std::pow(pw.sum.round().to_double(), 1 / p);
+  norm = times_root(m, pw.sum.round(), p);
   return PROJECTION_OK;
 }
 
 #define PROJECTION_INSTANTIATE(T)                                                       \
   template GramTotals reduce_gram<T>(const Segments<T>&, GramParts);                    \
   template projection_status gram_sums<T>(const Segments<T>&, GramParts, Sums&);        \
-  template projection_status norm_p<T>(const Segments<T>&, double, double&);
+  template projection_status norm_p<T>(const Segments<T>&, double, Wide&);
 PROJECTION_INSTANTIATE(float)
 PROJECTION_INSTANTIATE(double)
 PROJECTION_INSTANTIATE(bf16)

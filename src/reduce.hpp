@@ -53,10 +53,12 @@ GramTotals reduce_gram(const Segments<T>& s, GramParts parts);
 template <class T>
 projection_status gram_sums(const Segments<T>& s, GramParts parts, Sums& out);
 
-// The norm of order p (not 2) of the vector held in s.a, in double.
+// The norm of order p (not 2) of the vector held in s.a, as a Wide: norms
+// beyond double's range still order correctly (their double is +inf), and
+// m (sum (|x_i|/m)^p)^(1/p) stays right where the root alone overflows.
 // @return PROJECTION_OK or PROJECTION_ERR_NONFINITE.
 template <class T>
-projection_status norm_p(const Segments<T>& s, double p, double& norm);
+projection_status norm_p(const Segments<T>& s, double p, Wide& norm);
 
 // ---------------------------------------------------------------- walking
 

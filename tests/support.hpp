@@ -259,7 +259,8 @@ struct OffsetBuffer {
 
 template <class T>
 bool same_bits(const std::vector<T>& x, const std::vector<T>& y) {
-  return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(T)) == 0;
+  // (memcmp of an empty vector's NULL data is UB, whatever the length: UBSan)
+  return x.size() == y.size() && (x.empty() || std::memcmp(x.data(), y.data(), x.size() * sizeof(T)) == 0);
 }
 inline bool same_bits(double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; }
 

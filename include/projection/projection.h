@@ -47,8 +47,8 @@
  *    each other freely.
  *  - `n == 0` is valid; then `a`, `b` and `out` may be NULL, but result pointers
  *    (`swapped`, `alpha`, `scale`) may not.
- *  - Errors are checked in this order: NULL, ARGUMENT, OVERLAP, NONFINITE (and
- *    PARTIALS for a partials struct). On any status other than PROJECTION_OK nothing is
+ *  - Errors are checked in this order: NULL, ARGUMENT, OVERLAP, PARTIALS (for a
+ *    partials struct), NONFINITE. On any status other than PROJECTION_OK nothing is
  *    written: not `out`, not an input being overwritten in place, not a result pointer,
  *    not a partials struct.
  *  - No function allocates in the common path, prints, aborts, or reads beyond `n`
