@@ -939,7 +939,8 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
     }
   };
   auto put = [&]<bool Stream>(T* po, C z) {
-    if constexpr (Stream && has_stream_store<v, T, C>) stream_store<v>(po, z);
+    if constexpr (H == How::kHalfFloat) v::storef(po, z);
+    else if constexpr (Stream && has_stream_store<v, T, C>) stream_store<v>(po, z);
     else if constexpr (kNarrow && !std::is_arithmetic_v<C>) z.store_unaligned(po);
     else v::store(po, z);
   };
