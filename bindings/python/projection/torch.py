@@ -830,6 +830,14 @@ def set_alphaless_grad(params, noise_grads, model_grads):
             raise ValueError("params[%d].grad requires grad (made by backward(create_graph="
                              "True)?); the alphaless gradient is not differentiable: set "
                              "p.grad = None first" % i)
+        if g is not None and (g.dtype != p.dtype or g.shape != p.shape
+                              or g.device != p.device):
+            # p.data was replaced after p.grad was set: the gradient would be written
+            # past the end of p.grad, or reinterpreted
+            raise ValueError("params[%d].grad is %s of shape %s on %s but params[%d] is %s "
+                             "of shape %s on %s (p.data replaced?); set p.grad = None first"
+                             % (i, g.dtype, tuple(g.shape), g.device, i, p.dtype,
+                                tuple(p.shape), p.device))
         P.append(p)
         N.append(gn.detach() if gn.requires_grad else gn)
         M.append(gm.detach() if gm.requires_grad else gm)
