@@ -241,7 +241,8 @@ def _fast_lists(a, b, out, form, autograd=True):
     n = len(a)
     if not n or len(b) != n:
         return None
-    if out is None:
+    in_place = out is a or out is b  # out's elements are checked as inputs
+    if out is None or in_place:
         xs = [*a, *b]
     elif _is_list(out) and len(out) == n:
         xs = [*a, *b, *out]
@@ -252,7 +253,8 @@ def _fast_lists(a, b, out, form, autograd=True):
         return None
     if any(map(_grad_of, xs if autograd and torch.is_grad_enabled() else out or ())):
         return None  # autograd's path, or an out= that requires grad (an error)
-    if not all(map(_same_size, a, b)) or (out is not None and not all(map(_same_size, a, out))):
+    if not all(map(_same_size, a, b)) or (
+            out is not None and not in_place and not all(map(_same_size, a, out))):
         return None
     return t if _core.supported(t, form) else None
 

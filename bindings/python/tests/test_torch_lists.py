@@ -410,3 +410,31 @@ def test_alphaless_backward_names_the_first_bad_parameter():
             PT.alphaless_backward(loss, loss * 2, ps[:299] + [bad])
     al, sc = PT.alphaless_backward(loss, 2 * loss, ps)
     assert all(torch.equal(p.grad, ps[0].grad) for p in ps)
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+@pytest.mark.parametrize("target", ["a", "b"])
+def test_in_place_lists(target, grad_mode, twice):
+    """out= exactly one of the input lists: its tensors are checked as inputs once."""
+    for spoil in (None, "requires grad", "non-contiguous", "dtype", "shape"):
+        def make():
+            A, B = rand_list(torch.float32, 50), rand_list(torch.float32, 51)
+            if spoil == "requires grad":
+                A[BAD].requires_grad_()
+            elif spoil == "non-contiguous":
+                A[BAD] = torch.stack([A[BAD], A[BAD]], -1)[..., 0]
+            elif spoil == "dtype":
+                B[BAD] = B[BAD].double()
+            elif spoil == "shape":
+                B[BAD] = B[BAD].reshape(-1)
+            out = A if target == "a" else B
+            written = [x for x in out if x.layout == torch.strided and x.dtype == torch.float32]
+
+            def call():
+                with torch.set_grad_enabled(grad_mode):
+                    return PT.alphaless_gradient(A, B, out=out)
+            return call, written
+        status, _ = twice(make, fast_expected=True if spoil is None else None)
+        fine = spoil in (None, "non-contiguous") or (
+            spoil == "requires grad" and not grad_mode and target == "b")
+        assert (status == "ok") == fine
