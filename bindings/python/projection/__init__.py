@@ -38,7 +38,7 @@ order), with the library's own ``projection_status_string`` message.
 
 import contextlib
 
-from . import _core
+from . import _buffers, _core
 from ._buffers import Operand, check_pair, new_like
 from ._lib import (ABI_MAJOR, BLOCK, ERR_ARGUMENT, ERR_NONFINITE, ERR_NULL, ERR_OVERLAP,
                    ERR_PARTIALS, OK, PARTIALS_SIZE, LibraryNotFoundError, ProjectionError,
@@ -89,6 +89,36 @@ def _check_lists(A, B, roles):
                             % (A[0].role, A[0].dtype_name, x.role, x.dtype_name))
 
 
+def _fast_lists(a, b, out=None):
+    """``(kind, suffix, n, addresses of a, addresses of b)`` when two lists (and ``out``, a
+    list or None) pass every check of _list_operands and _check_lists as they are — NumPy
+    arrays (or tensors, not both) of one element type, C-contiguous, pairwise of the same
+    size, writable where written — else None: Operand then takes every element, with its
+    checks and messages. Empty lists are left to that path."""
+    if not (_is_list(a) and _is_list(b)):
+        return None
+    count = len(a)
+    if not count or len(b) != count:
+        return None
+    if out is None:
+        xs = [*a, *b]
+    elif _is_list(out) and len(out) == count:
+        xs = [*a, *b, *out]
+    else:
+        return None
+    plain = _buffers.plain_list(xs, () if out is None else out)
+    if plain is None:
+        return None
+    kind, t = plain
+    n = _buffers.sizes(kind, a)
+    if n != _buffers.sizes(kind, b) or (out is not None and n != _buffers.sizes(kind, out)):
+        return None
+    pa, pb = _buffers.addresses(kind, a), _buffers.addresses(kind, b)
+    if pa is None or pb is None:
+        return None
+    return kind, t, n, pa, pb
+
+
 def _vector_op(op, pyname, a, b, out, roles, each):
     if _is_list(a) or _is_list(b):
         return _vector_list_op(op, pyname, a, b, out, roles, each)
@@ -103,6 +133,14 @@ def _vector_op(op, pyname, a, b, out, roles, each):
 
 
 def _vector_list_op(op, pyname, a, b, out, roles, each):
+    fast = _fast_lists(a, b, out)
+    if fast is not None:
+        kind, t, n, pa, pb = fast
+        result = _buffers.new_list(kind, a) if out is None else out
+        po = _buffers.addresses(kind, result)
+        if po is not None:  # a read-only out=: Operand says so
+            _core.vector_many(op, _form(each), t, pa, pb, n, po, pyname)
+            return result
     with contextlib.ExitStack() as stack:
         A = _list_operands(stack, a, roles[0])
         B = _list_operands(stack, b, roles[1])
@@ -139,6 +177,13 @@ def order_tensors_by_norm(a, b, ord=2, each=False):
     """
     p = _ord(ord)
     if _is_list(a) or _is_list(b):
+        fast = _fast_lists(a, b)
+        if fast is not None:
+            _, t, n, pa, pb = fast
+            sw = _core.order_many(_form(each), t, pa, pb, n, p, "order_tensors_by_norm")
+            if each:
+                return [(y, x) if s else (x, y) for s, x, y in zip(sw, a, b)]
+            return (b, a) if sw else (a, b)
         with contextlib.ExitStack() as stack:
             A = _list_operands(stack, a, "a")
             B = _list_operands(stack, b, "b")
@@ -176,6 +221,10 @@ def calculate_equivalent_alpha_and_scaling_factor(noise_grad, model_grad, each=F
     name = "calculate_equivalent_alpha_and_scaling_factor"
     roles = ("noise_grad", "model_grad")
     if _is_list(noise_grad) or _is_list(model_grad):
+        fast = _fast_lists(noise_grad, model_grad)
+        if fast is not None:
+            _, t, n, pa, pb = fast
+            return _core.alpha_many(_form(each), t, pa, pb, n, name)
         with contextlib.ExitStack() as stack:
             A = _list_operands(stack, noise_grad, roles[0])
             B = _list_operands(stack, model_grad, roles[1])

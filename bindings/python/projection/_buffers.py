@@ -6,6 +6,7 @@ format ``'e'``) for buffers; float32, float64, bfloat16 and float16 for tensors.
 import array
 import ctypes
 import sys
+from operator import attrgetter
 
 _LITTLE = sys.byteorder == "little"
 # memoryview formats accepted for each element type (native byte order only)
@@ -187,3 +188,86 @@ def check_pair(a, b):
     if a.n != b.n:
         raise ValueError("%s has %d elements but %s has %d; they must have the same size"
                          % (a.role, a.n, b.role, b.n))
+
+
+# ---------------------------------------------------------------- lists at C speed
+# Operand costs microseconds per element (a memoryview, a buffer export through ctypes);
+# for a list of n arrays that is n times over. plain_list recognises the common case with
+# one C-level pass (map) per attribute over the whole list; anything else is left to
+# Operand, which raises the errors with their messages.
+
+_dtype_of = attrgetter("dtype")
+_size_of = attrgetter("size")
+_shape_of = attrgetter("shape")
+_layout_of = attrgetter("layout")
+_cpu_of = attrgetter("is_cpu")
+_grad_of = attrgetter("requires_grad")
+# from_buffer takes any writable C-contiguous buffer (0 bytes too) and refuses any other
+_ZERO = ctypes.c_char * 0
+_address_of = ctypes.addressof
+_NUMPY_SUFFIX = {}  # numpy dtype (native byte order) -> suffix, filled on first use
+
+
+def _numpy_suffix(dt):
+    if not _NUMPY_SUFFIX:
+        np = _numpy()
+        _NUMPY_SUFFIX.update({np.dtype(np.float32): "f32", np.dtype(np.float64): "f64",
+                              np.dtype(np.float16): "f16"})
+    return _NUMPY_SUFFIX.get(dt)
+
+
+def plain_list(xs, outs=()):
+    """``(kind, suffix)`` when every element of ``xs`` is an operand that Operand takes as
+    it is, all of one element type: all NumPy arrays (``kind`` ``"numpy"``; addresses()
+    then tells whether they are C-contiguous and writable), or all PyTorch tensors, dense,
+    on the CPU, contiguous, without a lazy negation/conjugation (``kind`` ``"torch"``),
+    those also in ``outs`` not requiring grad; else None."""
+    types = set(map(type, xs))
+    np, torch = _numpy(), _torch()
+    if np is not None and all(issubclass(tp, np.ndarray) for tp in types):
+        dts = set(map(_dtype_of, xs))  # C-contiguity: addresses() tells
+        if len(dts) != 1:
+            return None
+        t = _numpy_suffix(dts.pop())
+        return None if t is None else ("numpy", t)
+    if torch is not None and all(issubclass(tp, torch.Tensor) for tp in types):
+        dts = set(map(_dtype_of, xs))
+        if len(dts) != 1:
+            return None
+        t = torch_suffix(dts.pop())
+        T = torch.Tensor
+        if (t is None or set(map(_layout_of, xs)) != {torch.strided}
+                or not all(map(_cpu_of, xs)) or not all(map(T.is_contiguous, xs))
+                or any(map(T.is_neg, xs)) or any(map(T.is_conj, xs))
+                or any(map(_grad_of, outs))):
+            return None
+        return "torch", t
+    return None
+
+
+def addresses(kind, xs):
+    """The data addresses of the elements of a plain_list, a list of ints; None when a
+    NumPy array among them is read-only or not C-contiguous (Operand then takes the
+    list: it reads read-only inputs too, and says what is wrong with the others)."""
+    if kind == "torch":
+        return list(map(_torch().Tensor.data_ptr, xs))
+    try:
+        return list(map(_address_of, map(_ZERO.from_buffer, xs)))
+    except (TypeError, ValueError, BufferError):
+        return None
+
+
+def sizes(kind, xs):
+    """The element counts of the elements of a plain_list."""
+    if kind == "torch":
+        return list(map(_torch().Tensor.numel, xs))
+    return list(map(_size_of, xs))
+
+
+def new_list(kind, xs):
+    """new_like of every element of a plain_list."""
+    if kind == "torch":
+        torch = _torch()
+        dt = xs[0].dtype  # one dtype: torch dtypes are singletons
+        return [torch.empty(shape, dtype=dt) for shape in map(_shape_of, xs)]
+    return list(map(_numpy().empty, map(_shape_of, xs), map(_dtype_of, xs)))

@@ -3,6 +3,7 @@
 (``projection``) and the PyTorch API (``projection.torch``), which turn their arguments
 into addresses and element counts their own way."""
 
+import array
 import ctypes
 
 from . import _lib
@@ -37,12 +38,48 @@ def _fn(name, t, form, function):
     return f
 
 
+def _typecode(ctype):
+    """The array.array type code of an unsigned integer the size of ``ctype``."""
+    for code in "QLIH":
+        if array.array(code).itemsize == ctypes.sizeof(ctype):
+            return code
+    raise ImportError("no array.array type code for %s" % ctype.__name__)  # pragma: no cover
+
+
+_PTR_CODE = _typecode(ctypes.c_void_p)
+_SIZE_CODE = _typecode(ctypes.c_size_t)
+
+
+def addresses(xs):
+    """An array.array of buffer addresses from an iterable of ints (None for NULL is not
+    accepted: pass 0), ready for the list functions without another conversion."""
+    return array.array(_PTR_CODE, xs)
+
+
+def lengths(xs):
+    """An array.array of element counts (size_t) from an iterable of ints."""
+    return array.array(_SIZE_CODE, xs)
+
+
+def _c_array(xs, code, ctype, count):
+    """A ctypes array of ``count`` ``ctype`` over ``xs`` (an array.array of the right type
+    code: no copy; else any sequence of ints, converted at C speed)."""
+    if not (isinstance(xs, array.array) and xs.typecode == code):
+        xs = array.array(code, [0 if x is None else x for x in xs] if None in xs else xs)
+    if len(xs) != count:
+        raise ValueError("%d addresses or lengths for a list of %d" % (len(xs), count))
+    if not count:
+        return (ctype * 1)()  # a valid address; the library reads none of it
+    return (ctype * count).from_buffer(xs)
+
+
 def _arrays(pas, pbs, ns, pos=None):
     count = len(ns)
-    P = ctypes.c_void_p * count
-    arrays = [P(*pas), P(*pbs), (ctypes.c_size_t * count)(*ns)]
+    arrays = [_c_array(pas, _PTR_CODE, ctypes.c_void_p, count),
+              _c_array(pbs, _PTR_CODE, ctypes.c_void_p, count),
+              _c_array(ns, _SIZE_CODE, ctypes.c_size_t, count)]
     if pos is not None:
-        arrays.append(P(*pos))
+        arrays.append(_c_array(pos, _PTR_CODE, ctypes.c_void_p, count))
     return count, arrays
 
 
@@ -105,8 +142,8 @@ def order_many(form, t, pas, pbs, ns, ord, function, norms=False):
         check(st, function)
     if form == "list":
         return (bool(sw[0]), na[0], nb[0]) if norms else bool(sw[0])
-    s = [bool(v) for v in sw[:count]]
-    return (s, list(na[:count]), list(nb[:count])) if norms else s
+    s = list(map(bool, sw[:count]))
+    return (s, na[:count], nb[:count]) if norms else s
 
 
 def alpha_many(form, t, pas, pbs, ns, function):
@@ -121,4 +158,4 @@ def alpha_many(form, t, pas, pbs, ns, function):
         check(st, function)
     if form == "list":
         return a[0], s[0]
-    return list(a[:count]), list(s[:count])
+    return a[:count], s[:count]  # slices of a ctypes array are new lists

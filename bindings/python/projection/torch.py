@@ -61,6 +61,7 @@ ProjectionError (a ValueError) for a library status.
 
 import math
 import numbers
+from operator import attrgetter
 
 import torch
 
@@ -79,6 +80,7 @@ FORCE_PYTORCH = False
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16",
            torch.float16: "f16"}
 _STRIDED = torch.strided
+_STRIDED_SET = frozenset([_STRIDED])
 _F64 = torch.float64
 
 
@@ -169,11 +171,100 @@ def _out_list(A, out, ra):
 
 
 def _ptrs(xs):
-    return [x.data_ptr() for x in xs]
+    return list(map(_data_ptr, xs))
 
 
 def _sizes(xs):
-    return [x.numel() for x in xs]
+    return list(map(_numel, xs))
+
+
+# ---------------------------------------------------------------- lists at C speed
+# A list of n tensors costs n Python calls per attribute read; these read one attribute of
+# every tensor in one C-level loop (map over a getter or an unbound method), with no Python
+# frame per tensor. They only recognise the common case; anything else takes the full
+# checks (_lists, _out_list, _route_lists), which raise the errors with their messages.
+
+_Tensor = torch.Tensor
+_dtype_of = attrgetter("dtype")
+_layout_of = attrgetter("layout")
+_cpu_of = attrgetter("is_cpu")
+_grad_of = attrgetter("requires_grad")
+_shape_of = attrgetter("shape")
+_grad_attr = attrgetter("grad")
+_same_size = _Tensor.is_same_size  # no torch.Size objects made
+_contiguous = _Tensor.is_contiguous
+_is_neg = _Tensor.is_neg
+_data_ptr = _Tensor.data_ptr
+_numel = _Tensor.numel
+
+
+def _all_tensors(xs):
+    """Whether every element passes _tensor: a strided tensor of a supported dtype."""
+    for tp in set(map(type, xs)):
+        if not issubclass(tp, _Tensor):
+            return False
+    return (set(map(_layout_of, xs)) <= _STRIDED_SET
+            and set(map(_dtype_of, xs)) <= _SUFFIX.keys())
+
+
+def _tensors_of(xs):
+    """The one dtype of ``xs`` when every element is a strided CPU tensor of that dtype,
+    else None."""
+    for tp in set(map(type, xs)):
+        if not issubclass(tp, _Tensor):
+            return None
+    dts = set(map(_dtype_of, xs))
+    if len(dts) != 1 or len(set(map(_layout_of, xs))) != 1 or xs[0].layout is not _STRIDED:
+        return None
+    if not all(map(_cpu_of, xs)):
+        return None
+    return dts.pop()
+
+
+def _lib_tensors(xs):
+    """The one dtype of ``xs`` when the library can read and write every element in place
+    (as _lib_ok: strided, CPU, contiguous, no lazy negation), all of that dtype; else None."""
+    dt = _tensors_of(xs)
+    if dt is None or not all(map(_contiguous, xs)) or any(map(_is_neg, xs)):
+        return None
+    return dt
+
+
+def _fast_lists(a, b, out, form, autograd=True):
+    """The element-type suffix when two lists (and ``out``, a list or None) go straight to
+    the library's ``form`` functions — every check of _lists and _out_list passes and
+    _route_lists would pick the library; with ``autograd``, also no input requires grad
+    under grad mode (the differentiable path's case) — else None. Empty lists are left to
+    the full path."""
+    if FORCE_PYTORCH or not (_is_list(a) and _is_list(b)):
+        return None
+    n = len(a)
+    if not n or len(b) != n:
+        return None
+    in_place = out is a or out is b  # out's elements are checked as inputs
+    if out is None or in_place:
+        xs = [*a, *b]
+    elif _is_list(out) and len(out) == n:
+        xs = [*a, *b, *out]
+    else:
+        return None
+    t = _SUFFIX.get(_lib_tensors(xs))
+    if t is None:
+        return None
+    if any(map(_grad_of, xs if autograd and torch.is_grad_enabled() else out or ())):
+        return None  # autograd's path, or an out= that requires grad (an error)
+    if not all(map(_same_size, a, b)) or (
+            out is not None and not in_place and not all(map(_same_size, a, out))):
+        return None
+    return t if _core.supported(t, form) else None
+
+
+def _addresses(xs):
+    return _core.addresses(map(_data_ptr, xs))
+
+
+def _lengths(xs):
+    return _core.lengths(map(_numel, xs))
 
 
 # ====================================================================== the PyTorch path
@@ -470,6 +561,12 @@ def _vector(op, function, a, b, out, each, roles):
 
 
 def _vector_lists(op, function, a, b, out, each, roles):
+    t = _fast_lists(a, b, out, "each" if each else "list")
+    if t is not None:
+        res = list(map(torch.empty_like, a)) if out is None else out
+        _core.vector_many(op, "each" if each else "list", t, _addresses(a), _addresses(b),
+                          _lengths(a), _addresses(res), function)
+        return res
     A, B = _lists(a, b, *roles)
     outs = None if out is None else _out_list(A, out, roles[0])
     if _wants_grad(*A, *B):
@@ -546,10 +643,17 @@ def order_tensors_by_norm(a, b, *, each=False, **kwargs):
     function = "order_tensors_by_norm"
     ord = _lib_ord(kwargs)
     if _is_list(a) or _is_list(b):
+        form = "each" if each else "list"
+        t = None if ord is None else _fast_lists(a, b, None, form, autograd=False)
+        if t is not None:
+            sw = _core.order_many(form, t, _addresses(a), _addresses(b), _lengths(a), ord,
+                                  function)
+            if each:
+                return [(y, x) if s else (x, y) for s, x, y in zip(sw, a, b)]
+            return (b, a) if sw else (a, b)
         A, B = _lists(a, b, "a", "b")
         if not A:
             return [] if each else (a, b)
-        form = "each" if each else "list"
         t = None if ord is None else _route_lists(A, B, None, form)
         if t is not None:
             sw = _core.order_many(form, t, _ptrs(A), _ptrs(B), _sizes(A), ord, function)
@@ -589,6 +693,14 @@ def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=Fals
     function = "calculate_equivalent_alpha_and_scaling_factor"
     roles = ("g_noise", "g_model")
     if _is_list(g_noise) or _is_list(g_model):
+        form = "each" if each else "list"
+        t = _fast_lists(g_noise, g_model, None, form)
+        if t is not None:
+            al, sc = _core.alpha_many(form, t, _addresses(g_noise), _addresses(g_model),
+                                      _lengths(g_noise), function)
+            dtype, dev = g_noise[0].dtype, g_noise[0].device
+            return (torch.tensor(al, dtype=dtype, device=dev),
+                    torch.tensor(sc, dtype=dtype, device=dev))
         A, B = _lists(g_noise, g_model, *roles)
         dtype = A[0].dtype if A else torch.get_default_dtype()
         dev = A[0].device if A else torch.device("cpu")
@@ -636,6 +748,45 @@ def calculate_equivalent_alpha_and_scaling_factor(g_noise, g_model, *, each=Fals
 
 # ====================================================================== training
 
+def _set_grad_fast(P, N, M, function):
+    """set_alphaless_grad's library path at list speed for the common case: every entry a
+    strided, contiguous CPU tensor of one dtype without a lazy negation, both gradients of
+    every parameter given and of its shape, and every existing ``.grad`` contiguous and not
+    requiring grad. Returns ``(alpha, scale)``, or None (nothing done) for anything else,
+    which set_alphaless_grad's full code then takes, with its checks and messages."""
+    if FORCE_PYTORCH or not P:
+        return None
+    dt = _tensors_of(P)
+    if dt is None or _lib_tensors([*N, *M]) is not dt:
+        return None
+    t = _SUFFIX.get(dt)
+    if (t is None or not all(map(_same_size, P, N)) or not all(map(_same_size, P, M))
+            or not _core.supported(t, "list")):
+        return None
+    grads = list(map(_grad_attr, P))
+    kinds = set(map(type, grads))
+    if type(None) in kinds:
+        if len(kinds) != 1:
+            return None  # some .grad exist, some not: the full path
+        old = None
+    else:
+        old = grads
+        if (_lib_tensors(old) is not dt or any(map(_grad_of, old))
+                or not all(map(_same_size, P, old))):
+            return None
+    with torch.no_grad():
+        if old is None:
+            grads = [torch.empty_like(p, memory_format=torch.contiguous_format) for p in P]
+        pn, pm, ns = _addresses(N), _addresses(M), _lengths(N)
+        al, sc = _core.alpha_many("list", t, pn, pm, ns, function)
+        _core.vector_many("alphaless_gradient", "list", t, pn, pm, ns, _addresses(grads),
+                          function)
+        if old is None:
+            for p, g in zip(P, grads):
+                p.grad = g
+        return torch.tensor(al, dtype=dt), torch.tensor(sc, dtype=dt)
+
+
 def set_alphaless_grad(params, noise_grads, model_grads):
     """Sets ``p.grad`` of every parameter to the alphaless gradient of the whole list
     (one vector) from the two lists of gradients; returns ``(alpha, scale)`` as 0-d
@@ -652,6 +803,9 @@ def set_alphaless_grad(params, noise_grads, model_grads):
         raise ValueError("params, noise_grads and model_grads have %d, %d and %d entries; "
                          "they must have the same length"
                          % (len(params), len(noise_grads), len(model_grads)))
+    fast = _set_grad_fast(params, noise_grads, model_grads, function)
+    if fast is not None:
+        return fast
     Tensor = torch.Tensor
 
     def like(p, g):  # a gradient of p's shape, dtype and device (a cheap test first)
@@ -678,6 +832,14 @@ def set_alphaless_grad(params, noise_grads, model_grads):
             raise ValueError("params[%d].grad requires grad (made by backward(create_graph="
                              "True)?); the alphaless gradient is not differentiable: set "
                              "p.grad = None first" % i)
+        if g is not None and (g.dtype != p.dtype or g.shape != p.shape
+                              or g.device != p.device):
+            # p.data was replaced after p.grad was set: the gradient would be written
+            # past the end of p.grad, or reinterpreted
+            raise ValueError("params[%d].grad is %s of shape %s on %s but params[%d] is %s "
+                             "of shape %s on %s (p.data replaced?); set p.grad = None first"
+                             % (i, g.dtype, tuple(g.shape), g.device, i, p.dtype,
+                                tuple(p.shape), p.device))
         P.append(p)
         N.append(gn.detach() if gn.requires_grad else gn)
         M.append(gm.detach() if gm.requires_grad else gm)
@@ -744,10 +906,11 @@ def alphaless_backward(noise_loss, model_loss, params, *, retain_graph=False):
         if not loss.requires_grad:
             raise ValueError("%s does not require grad: it was computed without the "
                              "parameters, or under torch.no_grad()" % name)
-    for i, p in enumerate(params):
-        _tensor(p, "params[%d]" % i)
-        if not p.requires_grad:
-            raise ValueError("params[%d] does not require grad" % i)
+    if not (_all_tensors(params) and all(map(_grad_of, params))):
+        for i, p in enumerate(params):  # the first offending parameter, with its message
+            _tensor(p, "params[%d]" % i)
+            if not p.requires_grad:
+                raise ValueError("params[%d] does not require grad" % i)
     g_noise = torch.autograd.grad(noise_loss, params, retain_graph=True, allow_unused=True)
     g_model = torch.autograd.grad(model_loss, params, retain_graph=retain_graph,
                                   allow_unused=True)

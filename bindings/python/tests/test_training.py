@@ -260,3 +260,19 @@ def test_parameters_on_two_devices_are_refused():
                               [torch.ones(2), torch.ones(2, device="meta")])
     with pytest.raises(ValueError, match="same device"):
         PT.set_alphaless_grad([p], [torch.ones(2, device="meta")], [torch.ones(2)])
+
+
+def test_a_grad_that_no_longer_fits_its_parameter_is_refused(path):
+    """p.data replaced after p.grad was set: p.grad keeps the old shape or dtype. Writing
+    p's gradient into it would run past its end (or reinterpret it): refused, and no
+    .grad changed."""
+    for new in (torch.zeros(20), torch.zeros(3, 4, dtype=torch.float64), torch.zeros(4, 3)):
+        p = torch.nn.Parameter(torch.ones(3, 4))
+        q = torch.nn.Parameter(torch.ones(2))
+        p.grad, q.grad = torch.full((3, 4), 7.0), torch.full((2,), 7.0)
+        p.data = new
+        g = [torch.ones_like(new), torch.ones(2)]
+        with pytest.raises(ValueError, match=r"params\[0\]\.grad is torch.float32 of shape "
+                                             r"\(3, 4\) on cpu but params\[0\] is"):
+            PT.set_alphaless_grad([p, q], g, [2 * x for x in g])
+        assert p.grad.shape == (3, 4) and torch.all(p.grad == 7) and torch.all(q.grad == 7)
