@@ -127,10 +127,21 @@ struct HalfLanes : HalfTypes<N> {
   using typename HalfTypes<N>::i32;
   using typename HalfTypes<N>::f32;
 
+  // N 16-bit values zero-extended to 32 bits: interleaved with zeros (one punpcklwd
+  // on SSE2, zip1 on NEON; GCC 12 widens a convertvector element by element).
   static u32 load(const void* p) {
-    u16 h;
-    std::memcpy(&h, p, sizeof h);
-    return __builtin_convertvector(h, u32);
+    typedef std::uint64_t u64x2 __attribute__((vector_size(16)));
+    typedef std::uint16_t u16x8 __attribute__((vector_size(16)));
+    if constexpr (N == 4) {
+      std::uint64_t bits;
+      std::memcpy(&bits, p, sizeof bits);
+      const u16x8 h = (u16x8)(u64x2{bits, 0}), z = {};
+      return (u32)__builtin_shufflevector(h, z, 0, 8, 1, 9, 2, 10, 3, 11);
+    } else {
+      u16 h;
+      std::memcpy(&h, p, sizeof h);
+      return __builtin_convertvector(h, u32);
+    }
   }
   static f32 as_float(u32 u) {
     f32 f;
@@ -178,13 +189,40 @@ struct V<arch_generic> {
   static D zero() { return D(0.0); }
   static D splat(double x) { return D(x); }
   static D load(const double* p) { return D::load_unaligned(p); }
+#if defined(__GNUC__)
+  // Two floats to two doubles. GCC 12 converts a 2-float vector element by element;
+  // through the low half of a 4-float vector it is one cvtps2pd (x86) or fcvtl (NEON).
+  typedef float f4 __attribute__((vector_size(16)));
+  static D widen4(f4 f) {  // the low two
+    typedef double d4 __attribute__((vector_size(32)));
+    const d4 d = __builtin_convertvector(f, d4);
+    return D::from(typename D::raw{d[0], d[1]});
+  }
+  static D widen2(HalfLanes<2>::f32 f) {
+    typedef std::uint64_t u2 __attribute__((vector_size(16)));
+    std::uint64_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    return widen4((f4)(u2{bits, 0}));
+  }
+#endif
   template <class T>
   static D load(const T* p) {
 #if defined(__GNUC__)
-    if constexpr (std::is_same_v<T, f16>) {  // branch-free; bf16 is a shift anyway
-      return D::from(__builtin_convertvector(HalfLanes<2>::widen(p), typename D::raw));
+    // Two elements as two floats, converted as a vector rather than element by element.
+    if constexpr (std::is_same_v<T, bf16>) {  // the 16 bits above 16 zero bits
+      typedef std::uint32_t u4 __attribute__((vector_size(16)));
+      typedef std::uint16_t u8 __attribute__((vector_size(16)));
+      std::uint32_t two;
+      std::memcpy(&two, p, sizeof two);
+      const u8 h = (u8)(u4{two, 0, 0, 0}), z = {};
+      return widen4((f4)__builtin_shufflevector(z, h, 0, 8, 1, 9, 2, 10, 3, 11));
+    } else if constexpr (std::is_same_v<T, f16>) {
+      return widen2(HalfLanes<2>::widen(p));
     } else {
-      return D::from(typename D::raw{widen(p[0]), widen(p[1])});
+      static_assert(std::is_same_v<T, float>);
+      typename HalfLanes<2>::f32 f;
+      std::memcpy(&f, p, sizeof f);
+      return widen2(f);
     }
 #else
     D r;
@@ -612,7 +650,10 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
     // The body groups of this chunk: [g0, g1).
     const std::size_t g0 = q0 > first ? q0 - first : 0;
     const std::size_t g1 = q1 - first < groups ? q1 - first : groups;
-    for (std::size_t off = 0; off < kLanes; off += L) {
+    // One pass per slice of lanes, the slice's offset a constant (each pass its own
+    // code): the loads then address one pointer per input at fixed displacements,
+    // where a run-time offset left a pointer per register (spilled on SSE2).
+    auto pass = [&]<std::size_t off>(std::integral_constant<std::size_t, off>) {
       D saa[R], sbb[R], sab[R];
       for (std::size_t r = 0; r < R; ++r) {
         if (Fresh && q0 == 0) {
@@ -660,7 +701,10 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
         v::store_lanes(st.bb + off + r * W, sbb[r]);
         if constexpr (kAB) v::store_lanes(st.ab + off + r * W, sab[r]);
       }
-    }
+    };
+    [&]<std::size_t... k>(std::index_sequence<k...>) {
+      (pass(std::integral_constant<std::size_t, k * L>{}), ...);
+    }(std::make_index_sequence<kLanes / L>{});
     if (q1 == total) break;
   }
   if (!close) return {0, 0, 0};
@@ -825,6 +869,16 @@ inline bool half_ok(C t, C z) {
   if constexpr (requires { xsimd::abs(t); }) {
     const C az = xsimd::abs(z);
     return xsimd::all((xsimd::abs(t) <= az * C(HalfBounds<T>::ratio)) & (az <= C(HalfBounds<T>::max)));
+  } else if constexpr (requires { t.v < z.v; }) {  // generic: vector-extension compares
+    using M = decltype(t.v < z.v);                     // lanes of all ones where true
+    using R = decltype(t.v);
+    const R at = (R)((M)t.v & 0x7fffffff), az = (R)((M)z.v & 0x7fffffff);
+    const M ok = (at <= az * HalfBounds<T>::ratio) & (az <= HalfBounds<T>::max);
+    std::uint64_t w[sizeof ok / 8];
+    std::memcpy(w, &ok, sizeof w);
+    std::uint64_t all = ~std::uint64_t{0};
+    for (std::uint64_t x : w) all &= x;
+    return all == ~std::uint64_t{0};
   } else {
     bool ok = true;
     for (std::size_t i = 0; i < C::size; ++i) ok &= half_lane_ok<T>(t[i], z[i]);
