@@ -613,6 +613,18 @@ inline double lanes_tree(const double (&lane)[kLanes]) {
   return l[0];
 }
 
+// Software prefetch of the group kPrefetchBytes ahead (first pass only): the hardware
+// prefetcher alone leaves these loops, which widen every element, short of the memory
+// bus (order_by_norm at 6.4e7 on one thread of the benchmark VM: bf16 8.6 -> 13 GB/s,
+// float 12 -> 15 GB/s). A prefetch never faults; the address is formed as an integer
+// so that no pointer past the data is made.
+constexpr std::size_t kPrefetchBytes = 4096;
+template <class T>
+inline void prefetch_group(const T* p) {
+  const std::uintptr_t q = reinterpret_cast<std::uintptr_t>(p) + kPrefetchBytes;
+  for (std::size_t k = 0; k < sizeof(T) * kLanes; k += 64) __builtin_prefetch(reinterpret_cast<const void*>(q + k));
+}
+
 // With Fresh, the block starts here (lanes zero, lane0 == 0) and st is only
 // written.
 template <class A, class T, GramParts P, bool Fresh = false>
@@ -691,7 +703,10 @@ Gram gram_piece(const T* a, const T* b, std::size_t m, std::size_t lane0, GramLa
         if constexpr (kParts) step_part(head_a, head_b, lane0, lane0 + head);
         else step(ha, hb);
       }
-      for (std::size_t g = g0; g < g1; ++g) step(body_a + g * kLanes, body_b + g * kLanes);
+      for (std::size_t g = g0; g < g1; ++g) {
+        if constexpr (off == 0) prefetch_group(body_a + g * kLanes), prefetch_group(body_b + g * kLanes);
+        step(body_a + g * kLanes, body_b + g * kLanes);
+      }
       if (tail && q1 == total) {
         if constexpr (kParts) step_part(body_a + groups * kLanes, body_b + groups * kLanes, 0, tail);
         else step(ta, tb);
@@ -1041,6 +1056,8 @@ void elementwise_impl(const T* x, const T* y, std::size_t n, T* out, const Coeff
     }
   };
   auto body = [&]<bool Stream>(std::size_t i) {
+    if constexpr (WithX) prefetch_group(x + i);
+    prefetch_group(y + i);
     block.template operator()<Stream>(x + i, y + i, out + i);
   };
   auto tail = [&](std::size_t i, std::size_t m) {
