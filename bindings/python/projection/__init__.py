@@ -39,7 +39,8 @@ order), with the library's own ``projection_status_string`` message.
 import contextlib
 
 from . import _buffers, _core
-from ._buffers import Operand, check_pair, new_like
+from ._buffers import Operand, check_list_pairs, check_pair, new_like, operand_list
+from ._buffers import is_list as _is_list
 from ._lib import (ABI_MAJOR, BLOCK, ERR_ARGUMENT, ERR_NONFINITE, ERR_NULL, ERR_OVERLAP,
                    ERR_PARTIALS, OK, PARTIALS_SIZE, LibraryNotFoundError, ProjectionError,
                    check, has, library_path, load_library, status_string)
@@ -56,10 +57,6 @@ __all__ = [
 ]
 
 
-def _is_list(x):
-    return isinstance(x, (list, tuple))
-
-
 def _form(each):
     return "each" if each else "list"
 
@@ -68,21 +65,11 @@ def _list_operands(stack, xs, role, writable=False):
     if not _is_list(xs):
         raise TypeError("%s: expected a list or tuple of arrays (the other argument is one), "
                         "got %s" % (role, type(xs).__name__))
-    ops = []
-    for i, x in enumerate(xs):
-        if _is_list(x):
-            raise TypeError("%s[%d]: expected an array or tensor, got a nested %s"
-                            % (role, i, type(x).__name__))
-        ops.append(stack.enter_context(Operand(x, "%s[%d]" % (role, i), writable)))
-    return ops
+    return operand_list(stack, xs, role, writable)
 
 
 def _check_lists(A, B, roles):
-    if len(A) != len(B):
-        raise ValueError("%s has %d arrays but %s has %d; the lists must have the same length"
-                         % (roles[0], len(A), roles[1], len(B)))
-    for x, y in zip(A, B):
-        check_pair(x, y)
+    check_list_pairs(A, B, roles)
     for x in A[1:]:
         if x.suffix != A[0].suffix:
             raise TypeError("%s is %s but %s is %s; a list must have one element type"

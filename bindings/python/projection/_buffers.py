@@ -190,6 +190,30 @@ def check_pair(a, b):
                          % (a.role, a.n, b.role, b.n))
 
 
+def is_list(x):
+    return isinstance(x, (list, tuple))
+
+
+def operand_list(stack, xs, role, writable=False):
+    """An Operand (entered on stack) for each array of the list xs, named role[i]."""
+    ops = []
+    for i, x in enumerate(xs):
+        if is_list(x):
+            raise TypeError("%s[%d]: expected an array or tensor, got a nested %s"
+                            % (role, i, type(x).__name__))
+        ops.append(stack.enter_context(Operand(x, "%s[%d]" % (role, i), writable)))
+    return ops
+
+
+def check_list_pairs(A, B, roles):
+    """Two lists of Operands of the same length, pairwise of one type and size."""
+    if len(A) != len(B):
+        raise ValueError("%s has %d arrays but %s has %d; the lists must have the same length"
+                         % (roles[0], len(A), roles[1], len(B)))
+    for x, y in zip(A, B):
+        check_pair(x, y)
+
+
 # ---------------------------------------------------------------- lists at C speed
 # Operand costs microseconds per element (a memoryview, a buffer export through ctypes);
 # for a list of n arrays that is n times over. plain_list recognises the common case with

@@ -70,7 +70,8 @@ import operator
 import sys
 
 from . import _lib
-from ._buffers import Operand, check_pair, new_like
+from ._buffers import Operand, check_list_pairs, new_like, operand_list
+from ._buffers import is_list as _is_list
 from ._lib import (BLOCK, ERR_NONFINITE, ERR_OVERLAP, ERR_PARTIALS, OK, PARTIALS_SIZE,
                    ProjectionError, check, load_library)
 
@@ -90,10 +91,6 @@ def _library():
     return lib
 
 
-def _is_list(x):
-    return isinstance(x, (list, tuple))
-
-
 def _offset(x, role):
     try:
         v = operator.index(x)
@@ -109,21 +106,7 @@ def _operands(stack, xs, role, writable=False):
     """Operands of one array or of a list of arrays (always a list)."""
     if not _is_list(xs):
         return [stack.enter_context(Operand(xs, role, writable))]
-    ops = []
-    for i, x in enumerate(xs):
-        if _is_list(x):
-            raise TypeError("%s[%d]: expected an array or tensor, got a nested %s"
-                            % (role, i, type(x).__name__))
-        ops.append(stack.enter_context(Operand(x, "%s[%d]" % (role, i), writable)))
-    return ops
-
-
-def _pairs(A, B, roles):
-    if len(A) != len(B):
-        raise ValueError("%s has %d arrays but %s has %d; the lists must have the same length"
-                         % (roles[0], len(A), roles[1], len(B)))
-    for x, y in zip(A, B):
-        check_pair(x, y)
+    return operand_list(stack, xs, role, writable)
 
 
 def _extent(op):
@@ -233,7 +216,7 @@ class Partials:
         with contextlib.ExitStack() as stack:
             A = _operands(stack, a, "a")
             B = _operands(stack, b, "b")
-            _pairs(A, B, ("a", "b"))
+            check_list_pairs(A, B, ("a", "b"))
             if _is_list(offset):
                 if not (_is_list(a) and _is_list(b)):
                     raise TypeError("offset is a list but a and b are not lists")
@@ -311,7 +294,7 @@ class Partials:
             B = _operands(stack, b, roles[1])
             if listed and not (_is_list(a) and _is_list(b)):
                 raise TypeError("%s and %s: both lists, or neither" % roles)
-            _pairs(A, B, roles)
+            check_list_pairs(A, B, roles)
             if out is None:
                 result = [new_like(x) for x in A] if listed else new_like(A[0])
             else:
@@ -320,7 +303,7 @@ class Partials:
                 result = out
             O = _operands(stack, result, "out", writable=True)
             if out is not None:
-                _pairs(A, O, (roles[0], "out"))
+                check_list_pairs(A, O, (roles[0], "out"))
             # Every check before the first write: the partials, then the overlaps.
             st = self.status()
             if st != OK:
