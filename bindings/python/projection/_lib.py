@@ -285,3 +285,25 @@ def check(status, function=None):
     """Raises ProjectionError for any status other than PROJECTION_OK."""
     if status != OK:
         raise ProjectionError(status, status_string(status), function)
+
+
+def output_overlaps(extents, in_place, apart=None):
+    """Whether an output's memory overlaps an input or another output, other than an
+    output that is exactly its own input (in place), as the library's list functions
+    check. ``extents``: (lo, hi, is_out, index, obj) for every input and output, [lo, hi)
+    in bytes, ``index`` the segment; ``in_place(out, x)``: the output entry is its own
+    input entry's place; ``apart(v, w)``: the two can share no memory (other devices).
+    A sweep over the extents, sorted by start: O(n log n) for the usual disjoint lists."""
+    active = []
+    for cur in sorted(extents, key=lambda v: (v[0], v[1])):
+        active = [v for v in active if v[1] > cur[0]]
+        for v in active:
+            if not (v[2] or cur[2]) or (apart is not None and apart(v, cur)):
+                continue  # inputs may overlap each other freely
+            if v[2] and cur[2]:
+                return True  # two outputs
+            o, x = (v, cur) if v[2] else (cur, v)
+            if not (o[3] == x[3] and in_place(o, x)):
+                return True
+        active.append(cur)
+    return False

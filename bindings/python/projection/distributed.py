@@ -118,25 +118,14 @@ def _check_overlaps(A, B, O, function):
     overlap nothing else (another segment's input or output). Each segment is finished
     by its own C call, which checks only its own inputs; this keeps a later segment from
     reading what an earlier one wrote, and nothing is written when it fails."""
-    iv = []
+    ext = []
     for i, (x, y, o) in enumerate(zip(A, B, O)):
         for op, is_out in ((x, False), (y, False), (o, True)):
             e = _extent(op)
             if e is not None:
-                iv.append((e[0], e[1], is_out, i, op))
-    iv.sort(key=lambda v: (v[0], v[1]))
-    active = []
-    for cur in iv:
-        active = [v for v in active if v[1] > cur[0]]
-        for v in active:
-            if not (v[2] or cur[2]):
-                continue  # inputs may overlap each other
-            if v[2] and cur[2]:
-                raise _lib.error(ERR_OVERLAP, function)
-            o, x = (v, cur) if v[2] else (cur, v)
-            if not (o[3] == x[3] and o[0] == x[0] and o[1] == x[1]):
-                raise _lib.error(ERR_OVERLAP, function)
-        active.append(cur)
+                ext.append((e[0], e[1], is_out, i, op))
+    if _lib.output_overlaps(ext, in_place=lambda o, x: o[0] == x[0] and o[1] == x[1]):
+        raise _lib.error(ERR_OVERLAP, function)
 
 
 class Partials:

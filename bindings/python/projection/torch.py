@@ -288,31 +288,19 @@ def _same_view(x, y):
 def _overlaps(inputs, outs):
     """Whether an output overlaps an input or another output, other than being exactly
     its own input (in place). ``inputs``: a list of (a_i, b_i); ``outs``: [out_i].
-    A sweep over the memory extents, sorted by start."""
-    iv = []
+    Tensors on the meta device have no memory; tensors on other devices cannot share."""
+    ext = []
     for i, pair in enumerate(inputs):
         for x in pair:
             e = _extent(x)
             if e is not None and x.device.type != "meta":
-                iv.append((e[0], e[1], False, i, x))
+                ext.append((e[0], e[1], False, i, x))
     for j, o in enumerate(outs):
         e = _extent(o)
         if e is not None and o.device.type != "meta":
-            iv.append((e[0], e[1], True, j, o))
-    iv.sort(key=lambda v: (v[0], v[1]))
-    active = []
-    for cur in iv:
-        active = [v for v in active if v[1] > cur[0]]
-        for v in active:
-            if not (v[2] or cur[2]) or v[4].device != cur[4].device:
-                continue  # inputs may overlap each other freely
-            if v[2] and cur[2]:
-                return True  # two outputs
-            o, x = (v, cur) if v[2] else (cur, v)
-            if not (o[3] == x[3] and _same_view(o[4], x[4])):
-                return True
-        active.append(cur)
-    return False
+            ext.append((e[0], e[1], True, j, o))
+    return _lib.output_overlaps(ext, in_place=lambda o, x: _same_view(o[4], x[4]),
+                                apart=lambda v, w: v[4].device != w[4].device)
 
 
 def _pt_check(inputs, outs, function, ord=None, sums=None):

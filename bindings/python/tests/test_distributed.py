@@ -211,6 +211,13 @@ def test_a_list_output_overlapping_another_segment_is_refused():
     with pytest.raises(P.ProjectionError):      # two outputs overlap
         p.alphaless_gradient(A, Bs, out=[out[0], out[0]])
     assert all((o == 7.0).all() for o in out)
+    whole = np.zeros(B + 1, np.float32)
+    whole[:B] = A[1]
+    with pytest.raises(P.ProjectionError) as e:  # out[1] starts one element into its own
+        p.alphaless_gradient([A[0], whole[:B]], Bs,  # input: refused before segment 0 is
+                             out=[out[0], whole[1:]])  # written
+    assert e.value.status == P.ERR_OVERLAP and (out[0] == 7.0).all()
+    assert whole[:B].tobytes() == A[1].tobytes()
     got = p.alphaless_gradient(A, Bs, out=A)    # exactly its own input: in place
     assert got is A
     assert np.concatenate(A).tobytes() == P.alphaless_gradient(
