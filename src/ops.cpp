@@ -121,16 +121,28 @@ bool list_overlap_sorted(const List<T>& l, T* const* out, void* area) {
     if (o[k].s.lo < o[k - 1].s.hi) return true;
   auto* ends = reinterpret_cast<std::uintptr_t*>(o + m);  // the sorted ends, for the search
   for (std::size_t k = 0; k < m; ++k) ends[k] = o[k].s.hi;
+  // k is the first output ending after the input starts: ends[k - 1] <= lo < ends[k].
+  auto first_after = [&](std::size_t k, std::uintptr_t lo) {
+    return (k == 0 || ends[k - 1] <= lo) && (k == m || lo < ends[k]);
+  };
+  std::size_t hint = 0;  // the last answer: inputs allocated in order search near it
   for (std::size_t i = 0; i < l.count; ++i) {
     if (l.n[i] == 0) continue;
     for (const void* in : {static_cast<const void*>(l.a[i]), static_cast<const void*>(l.b[i])}) {
       if (in == out[i]) continue;  // its own output, which meets no other one
       const Span s = span_of(in, l.n[i] * sizeof(T));
-      // The first output ending after the input starts, without branches.
-      const std::uintptr_t* base = ends;
-      for (std::size_t len = m; len > 1; len -= len / 2)
-        base = base[len / 2 - 1] <= s.lo ? base + len / 2 : base;
-      const std::size_t k = static_cast<std::size_t>(base - ends) + (m && *base <= s.lo ? 1 : 0);
+      std::size_t k;
+      if (first_after(hint, s.lo)) {
+        k = hint;
+      } else if (hint < m && first_after(hint + 1, s.lo)) {
+        k = hint + 1;
+      } else {  // binary search, without branches
+        const std::uintptr_t* base = ends;
+        for (std::size_t len = m; len > 1; len -= len / 2)
+          base = base[len / 2 - 1] <= s.lo ? base + len / 2 : base;
+        k = static_cast<std::size_t>(base - ends) + (m && *base <= s.lo ? 1 : 0);
+      }
+      hint = k;
       if (k < m && o[k].s.lo < s.hi) return true;  // meets an output that is not its own in place
     }
   }
