@@ -77,6 +77,22 @@ Cursor locate(const Segments<T>& s, std::uint64_t g) {
   return c;
 }
 
+// Asks the memory system for the first bytes of segment i of a (and of b, and of
+// out, to be written, where given) while the segment before it is worked on. The
+// kernels prefetch only inside the piece they are given, so the data of a short
+// tensor (a page, say) would otherwise be fetched on demand, tensor after tensor.
+template <class T>
+inline void prefetch_segment(const Segments<T>& s, std::size_t i, bool with_b,
+                             T* const* out = nullptr) {
+  constexpr std::size_t kBytes = 256;
+  const std::size_t bytes = s.n[i] * sizeof(T) < kBytes ? s.n[i] * sizeof(T) : kBytes;
+  for (std::size_t k = 0; k < bytes; k += 64) {
+    __builtin_prefetch(reinterpret_cast<const char*>(s.a[i]) + k);
+    if (with_b) __builtin_prefetch(reinterpret_cast<const char*>(s.b[i]) + k);
+    if (out) __builtin_prefetch(reinterpret_cast<const char*>(out[i]) + k, 1);
+  }
+}
+
 // Calls f(c, len, g) for the pieces of the global range [g, end), in order: a
 // piece is the part of one segment in the range, starting at cursor c, at
 // global index g. Leaves c at `end`.
