@@ -89,7 +89,7 @@ void output_pass(const Segments<T>& s, T* const* out, const OutputPlan& p) {
     if (g0 >= g1) return;
     Cursor c = locate(s, g0);
     walk(s, c, g0, g1, [&](const Cursor& at, std::size_t len, std::uint64_t) {
-      if (at.idx == 0 && at.seg + 1 < s.count) prefetch_segment(s, at.seg + 1, true, out);
+      prefetch_next_segment(s, at, true, out);
       const T* a = s.a[at.seg] + at.idx;
       const T* b = s.b[at.seg] + at.idx;
       T* o = out[at.seg] + at.idx;

@@ -69,7 +69,7 @@ Gram block_gram(const Segments<T>& s, Cursor& c, std::uint64_t g, std::uint64_t 
   GramLanes lanes{};
   Gram r{0, 0, 0};
   walk(s, c, g, e, [&](const Cursor& at, std::size_t len, std::uint64_t pg) {
-    if (at.idx == 0 && at.seg + 1 < s.count) prefetch_segment(s, at.seg + 1, true);
+    prefetch_next_segment(s, at, true);
     r = k.gram_piece[p](s.a[at.seg] + at.idx, s.b[at.seg] + at.idx, len, pg % kLanes, lanes,
                         pg + len == e);
   });
@@ -318,7 +318,7 @@ projection_status norm_p(const Segments<T>& s, double p, Wide& norm) {
           lanes.sum[j] = lanes.max[j] = lanes.nonzero[j] = lanes.nonfinite[j] = 0, lanes.min[j] = HUGE_VAL;
         AbsStats r{};
         walk(s, c, g, e, [&](const Cursor& at, std::size_t len, std::uint64_t pg) {
-          if (at.idx == 0 && at.seg + 1 < s.count) prefetch_segment(s, at.seg + 1, false);
+          prefetch_next_segment(s, at, false);
           r = k.abs_piece(s.a[at.seg] + at.idx, len, pg % kLanes, lanes, pg + len == e);
         });
         if (r.nonfinite != 0) acc.nonfinite = true;

@@ -77,13 +77,16 @@ Cursor locate(const Segments<T>& s, std::uint64_t g) {
   return c;
 }
 
-// Asks the memory system for the first bytes of segment i of a (and of b, and of
-// out, to be written, where given) while the segment before it is worked on. The
-// kernels prefetch only inside the piece they are given, so the data of a short
-// tensor (a page, say) would otherwise be fetched on demand, tensor after tensor.
+// At the start of a segment (a piece at `at` with at.idx == 0), asks the memory
+// system for the first bytes of the next segment of a (and of b, and of out, to be
+// written, where given) while this one is worked on. The kernels prefetch only
+// inside the piece they are given, so the data of a short tensor (a page, say)
+// would otherwise be fetched on demand, tensor after tensor.
 template <class T>
-inline void prefetch_segment(const Segments<T>& s, std::size_t i, bool with_b,
-                             T* const* out = nullptr) {
+inline void prefetch_next_segment(const Segments<T>& s, const Cursor& at, bool with_b,
+                                  T* const* out = nullptr) {
+  if (at.idx != 0 || at.seg + 1 >= s.count) return;
+  const std::size_t i = at.seg + 1;
   constexpr std::size_t kBytes = 256;
   const std::size_t bytes = s.n[i] * sizeof(T) < kBytes ? s.n[i] * sizeof(T) : kBytes;
   for (std::size_t k = 0; k < bytes; k += 64) {
